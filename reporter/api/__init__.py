@@ -1,0 +1,1 @@
+"""Fetch stage: wire models, the TradeTapp API client and APS sign-in."""

@@ -1,0 +1,1 @@
+"""Command layer: one module per subcommand, each exposing ``register(subparsers, common)``."""

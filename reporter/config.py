@@ -1,0 +1,151 @@
+"""Settings: build options from the command line and environment, checked once.
+
+Input: parsed CLI options (``argparse.Namespace``) and the environment. Output: a frozen
+``BuildConfig`` handed to ``reporter.pipeline``. Secrets never live here: tokens come from the
+environment or the token store only when the fetch stage asks for them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from reporter.errors import ConfigError, ReporterError, UsageError
+from reporter.render.html import RenderOptions
+from reporter.render.pdf import DEFAULT_VARIANT
+from reporter.transform.dates import get_zone, parse_user_date
+from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.money import babel_locale, validate_currency
+from reporter.transform.report import Project, ReportContext
+
+FORMATS = ("pdf", "xlsx", "json", "html")
+DEFAULT_FORMATS = ("pdf", "xlsx")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    out_dir: Path
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    context: ReportContext = field(default_factory=lambda: ReportContext(as_of=date.today()))
+    render: RenderOptions = field(default_factory=RenderOptions)
+    pdf_variant: str = DEFAULT_VARIANT
+    debug: bool = False
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    items = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in items if f not in FORMATS]
+    if bad or not items:
+        raise UsageError(f"--formats: unknown format {', '.join(bad) or '(none)'}; choose from {','.join(FORMATS)}")
+    return tuple(dict.fromkeys(items))
+
+
+def parse_decimal(text: str, option: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        raise UsageError(f"{option}: expected a number, got {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise UsageError(f"{option}: expected a positive number, got {text!r}")
+    return value
+
+
+def load_fx_rates(path: Path) -> FxTable:
+    """Rates from CSV ``date,base,quote,rate`` (header optional) or JSON (a list of such objects)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"--fx-rates {path}: cannot read ({exc.strerror})") from None
+    rows: list[dict] = []
+    if text.lstrip().startswith(("[", "{")):
+        try:
+            doc = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--fx-rates {path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        rows = doc.get("rates", []) if isinstance(doc, dict) else doc
+    else:
+        reader = csv.reader(io.StringIO(text))
+        for line in reader:
+            if not line or line[0].strip().startswith("#"):
+                continue
+            if line[0].strip().lower() == "date":
+                continue
+            if len(line) != 4:
+                raise ConfigError(f"--fx-rates {path}: line {reader.line_num}: expected date,base,quote,rate")
+            rows.append(dict(zip(("date", "base", "quote", "rate"), (c.strip() for c in line))))
+    rates = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            rate = Decimal(str(row["rate"]))
+            if rate <= 0:
+                raise ValueError("rate must be positive")
+            rates.append(
+                FxRate(
+                    day=parse_user_date(str(row["date"])),
+                    base=validate_currency(row["base"], where=f"--fx-rates row {i}"),
+                    quote=validate_currency(row["quote"], where=f"--fx-rates row {i}"),
+                    rate=rate,
+                )
+            )
+        except ReporterError as exc:
+            raise ConfigError(f"--fx-rates {path}: {exc}") from None
+        except (KeyError, ValueError, InvalidOperation, TypeError) as exc:
+            raise ConfigError(f"--fx-rates {path}: row {i}: {exc or 'bad value'}") from None
+    if not rates:
+        raise ConfigError(f"--fx-rates {path}: no rates found")
+    return FxTable(tuple(rates))
+
+
+def build_config_from_args(args) -> BuildConfig:
+    formats = parse_formats(args.formats)
+    try:
+        zone_name = args.timezone
+        get_zone(zone_name)
+        as_of = parse_user_date(args.as_of) if args.as_of else datetime.now(get_zone(zone_name)).date()
+        project_end = parse_user_date(args.project_end) if args.project_end else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    babel_locale(args.locale)
+    currency = validate_currency(args.currency, where="--currency") if args.currency else None
+    fx = load_fx_rates(Path(args.fx_rates)) if args.fx_rates else None
+    if fx and not currency:
+        raise UsageError("--fx-rates needs --currency (the currency to convert to)")
+    project = Project(
+        name=args.project_name,
+        number=args.project_number,
+        value=parse_decimal(args.project_value, "--project-value") if args.project_value else None,
+        end=project_end,
+    )
+    rules = None
+    if getattr(args, "rules", None):
+        from reporter.transform.rules_file import load_rules
+
+        rules = load_rules(Path(args.rules))
+    ctx_kwargs = dict(
+        as_of=as_of,
+        generated_at=datetime.now(timezone.utc),
+        timezone=zone_name,
+        locale=args.locale,
+        report_currency=currency,
+        fx=fx,
+        project=project,
+        show_tax_id=args.show_tax_id,
+    )
+    if rules is not None:
+        ctx_kwargs["rules"] = rules
+    for opt, path in (("--logo", args.logo), ("--style", args.style)):
+        if path and not Path(path).is_file():
+            raise UsageError(f"{opt}: no such file: {path}")
+    return BuildConfig(
+        out_dir=Path(args.out),
+        formats=formats,
+        context=ReportContext(**ctx_kwargs),
+        render=RenderOptions(logo=Path(args.logo) if args.logo else None, style=Path(args.style) if args.style else None),
+        pdf_variant=args.pdf_variant,
+        debug=args.debug,
+    )

@@ -1,0 +1,180 @@
+"""Render stage: a ``Report`` to the packet's HTML (Jinja2, autoescaped).
+
+Input: a ``Report`` and ``RenderOptions`` (logo, extra CSS, tool version). Output: an HTML string
+whose only external references are ``data:`` URLs (styles are inlined), ready for WeasyPrint.
+
+Column kinds of the section registry map to the filters registered here (``reporter.sections.KINDS``).
+Untrusted text from the record is escaped by Jinja2's autoescape; nothing from the record is ever
+marked safe.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from reporter import __version__
+from reporter.render.assets import asset_dir
+from reporter.sections import KINDS, SECTIONS
+from reporter.transform.dates import get_zone
+from reporter.transform.money import Money, format_money
+
+NOT_PROVIDED = "not provided"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    logo: Path | None = None
+    style: Path | None = None  # extra CSS appended after the bundled styles
+
+
+def _money_filter(ctx_locale: str):
+    def money(value: Any) -> str:
+        if value is None:
+            return NOT_PROVIDED
+        if isinstance(value, Money):
+            amount, ccy = value.display
+            return format_money(amount, ccy, ctx_locale)
+        return str(value)
+
+    return money
+
+
+def _integer(value: Any) -> str:
+    if value is None:
+        return NOT_PROVIDED
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _year(value: Any) -> str:
+    return NOT_PROVIDED if value is None else str(value)
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = f"{value:,f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
+
+
+def _rate2(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    return f"{Decimal(value):.2f}"
+
+
+def _percent(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    v = Decimal(value) * 100
+    return f"{v:+.1f}%" if v else "0.0%"
+
+
+def _date(value: Any) -> str:
+    if value is None:
+        return NOT_PROVIDED
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _yesno(value: Any) -> str:
+    if value is None:
+        return ""
+    return "Yes" if value else "No"
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return str(value)
+
+
+def _phone(value: Any) -> str:
+    if not value:
+        return ""
+    s = str(value)
+    if s.isdigit() and len(s) == 10:
+        return f"({s[:3]}) {s[3:6]}-{s[6:]}"
+    if s.isdigit() and len(s) == 11 and s[0] == "1":
+        return f"+1 ({s[1:4]}) {s[4:7]}-{s[7:]}"
+    return s
+
+
+def _label(value: Any) -> str:
+    """An enum code as words: ``QUALIFIED_WITH_EXCEPTIONS`` -> ``Qualified with exceptions``."""
+    if not value:
+        return NOT_PROVIDED
+    return str(value).replace("_", " ").capitalize()
+
+
+def make_environment(locale: str = "en_US", tz: str = "UTC") -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(asset_dir("templates"))),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    zone = get_zone(tz)
+    env.filters.update(
+        money=_money_filter(locale),
+        integer=_integer,
+        year=_year,
+        number=_number,
+        rate2=_rate2,
+        percent=_percent,
+        date=_date,
+        yesno=_yesno,
+        text=_text,
+        phone=_phone,
+        label=_label,
+        localtime=lambda v: "" if v is None else v.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+    )
+    env.globals["KINDS"] = KINDS
+    env.globals["NOT_PROVIDED"] = NOT_PROVIDED
+    env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
+    env.filters["rawjson"] = lambda v: json.dumps(v, ensure_ascii=False, default=str)
+    return env
+
+
+def _data_url(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def read_styles(options: RenderOptions) -> str:
+    css = (asset_dir("styles") / "packet.css").read_text(encoding="utf-8")
+    if options.style:
+        css += "\n/* user style */\n" + Path(options.style).read_text(encoding="utf-8")
+    return css
+
+
+def render_html(report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None) -> str:
+    options = options or RenderOptions()
+    env = env or make_environment(report.locale, report.timezone)
+    template = env.get_template("packet.html.j2")
+    custom = {s.key for s in SECTIONS if (asset_dir("templates") / "sections" / f"{s.key}.html.j2").is_file()}
+    return template.render(
+        r=report,
+        sections=SECTIONS,
+        custom_sections=custom,
+        css=read_styles(options),
+        logo=_data_url(Path(options.logo)) if options.logo else None,
+        version=__version__,
+    )

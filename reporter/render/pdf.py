@@ -1,0 +1,86 @@
+"""Render stage: the packet's HTML to PDF with WeasyPrint.
+
+Input: an HTML string (from ``reporter.render.html``), attachments (name, bytes) to embed, and the
+PDF variant (default ``pdf/a-3b``). Output: PDF bytes. Resource loading is locked to ``data:`` URLs
+so nothing named in a record (``file://``, ``http://``) is ever fetched; WeasyPrint's warnings
+(missing resources are only logged) are collected and returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from reporter.errors import RenderError
+
+DEFAULT_VARIANT = "pdf/a-3b"
+
+
+def variants() -> list[str]:
+    """The PDF variants WeasyPrint offers, plus ``none`` (a plain PDF)."""
+    from weasyprint.pdf import VARIANTS
+
+    return sorted(v for v in VARIANTS if v != "debug") + ["none"]
+
+
+def _locked_fetcher():
+    """A WeasyPrint URL fetcher that loads ``data:`` URLs only and records what it refused."""
+    from weasyprint.urls import URLFetcher
+
+    class LockedFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data",), allow_redirects=False)
+            self.blocked: list[str] = []
+
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                self.blocked.append(url)
+                raise ValueError(f"blocked resource {url[:80]!r}: only data: URLs are loaded")
+            return super().fetch(url, headers)
+
+    return LockedFetcher()
+
+
+@dataclass
+class PdfResult:
+    data: bytes
+    warnings: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+
+def render_pdf(
+    html: str,
+    *,
+    attachments: list[tuple[str, bytes, str]] = (),
+    variant: str | None = DEFAULT_VARIANT,
+) -> PdfResult:
+    """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples."""
+    import weasyprint
+
+    fetcher = _locked_fetcher()
+    blocked = fetcher.blocked
+
+    warnings: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warnings.append(record.getMessage())
+
+    handler = _Collect(level=logging.WARNING)
+    wlog = logging.getLogger("weasyprint")
+    wlog.addHandler(handler)
+    try:
+        doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+        atts = [
+            weasyprint.Attachment(string=data, name=name, description=desc)
+            for name, data, desc in attachments
+        ]
+        options = {}
+        if variant and variant != "none":
+            options["pdf_variant"] = variant
+        data = doc.write_pdf(attachments=atts or None, **options)
+    except Exception as exc:  # WeasyPrint raises many kinds; translate at the boundary
+        raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        wlog.removeHandler(handler)
+    return PdfResult(data=data, warnings=warnings, blocked=blocked)

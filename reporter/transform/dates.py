@@ -1,0 +1,132 @@
+"""Transform stage: dates.
+
+Input: ISO 8601 strings exactly as the TradeTapp API emits them (``2017-05-04T14:11:35.100929Z``,
+``2024-01-29T22:16:22.324Z``, with an offset instead of ``Z``, or a bare ``YYYY-MM-DD`` date).
+Output: aware UTC ``datetime`` / ``date`` values, and helpers to judge expiries against an as-of day.
+
+Digit strings are never read as Unix timestamps and a bare date is never read as a naive midnight
+(pydantic's lax defaults would do both).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_DATETIME_RE = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"[T ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?"
+    r"(?P<tz>Z|z|[+-]\d{2}(?::?\d{2})?)$"
+)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_api_datetime(value: object) -> datetime | None:
+    """Parse an API timestamp into an aware UTC datetime.
+
+    Accepts 0-9 fractional digits, ``Z`` or a ``+hh:mm``/``+hhmm``/``+hh`` offset, and, because
+    some fields (``dateExpires``) have been seen as date-only, a bare date taken as UTC midnight.
+    ``None`` and ``""`` give ``None``. Anything else raises ``ValueError`` with a short reason.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamp has no time zone")
+        return value.astimezone(timezone.utc)
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
+    text = value.strip()
+    if text == "":
+        return None
+    if _DATE_RE.match(text):
+        d = date.fromisoformat(text)
+        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+    m = _DATETIME_RE.match(text)
+    if not m:
+        raise ValueError(f"not an ISO 8601 timestamp: {value!r}")
+    frac = (m.group("frac") or "")[:6].ljust(6, "0")
+    tz = m.group("tz")
+    if tz in ("Z", "z"):
+        offset = timedelta(0)
+    else:
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        hours = int(digits[:2])
+        minutes = int(digits[2:4] or 0)
+        if hours > 23 or minutes > 59:
+            raise ValueError(f"bad UTC offset in {value!r}")
+        offset = sign * timedelta(hours=hours, minutes=minutes)
+    try:
+        d = date.fromisoformat(m.group("date"))
+        parsed = datetime(
+            d.year,
+            d.month,
+            d.day,
+            int(m.group("h")),
+            int(m.group("m")),
+            int(m.group("s") or 0),
+            int(frac),
+            tzinfo=timezone(offset),
+        )
+    except ValueError as exc:
+        raise ValueError(f"not a valid timestamp: {value!r} ({exc})") from None
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_api_date(value: object) -> date | None:
+    """Parse a date-only field (``policyExpirationDate``: ``YYYY-MM-DD``).
+
+    A full timestamp is tolerated and reduced to its UTC calendar day.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return parse_api_datetime(value).date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 date string, got {type(value).__name__}")
+    text = value.strip()
+    if text == "":
+        return None
+    if _DATE_RE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"not a valid date: {value!r}") from None
+    parsed = parse_api_datetime(text)
+    return parsed.date() if parsed else None
+
+
+def parse_user_date(text: str) -> date:
+    """Parse a date typed on the command line (``--as-of``, ``--project-end``)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def get_zone(name: str) -> ZoneInfo:
+    """An IANA time zone by name (``--timezone``)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as America/New_York)") from None
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    """The calendar day of an aware instant as seen in ``zone``."""
+    return moment.astimezone(zone).date()
+
+
+def days_between(as_of: date, target: date) -> int:
+    """Whole days from ``as_of`` to ``target`` (negative when ``target`` is past)."""
+    return (target - as_of).days
+
+
+def format_iso(moment: datetime) -> str:
+    """An aware datetime as ISO 8601 UTC with millisecond precision and ``Z``."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
