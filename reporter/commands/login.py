@@ -1,14 +1,60 @@
-"""`reporter login`: not built yet (see the open issues)."""
+"""`reporter login`: sign in to Autodesk (APS) in the browser and keep the tokens for later runs.
+
+Input: ``--no-browser``, ``--timeout S``, ``--scope``; the APS app settings from the environment
+(``APS_CLIENT_ID``, ``APS_CALLBACK_URL``, ``APS_AUTH_BASE_URL``). Output: tokens in the token store,
+one line saying where; exit 0. Errors are ``SignInError`` with a message the user can act on.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
+
+from reporter.api.auth import DEFAULT_LOGIN_TIMEOUT, DEFAULT_SCOPE, AuthSettings, sign_in
+from reporter.api.token_store import choose_store
 from reporter.errors import UsageError
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("login", parents=[common], help="(not available yet)")
+    p = sub.add_parser(
+        "login",
+        parents=[common],
+        help="sign in to Autodesk in the browser and keep the sign-in for later runs",
+        description="Sign in to Autodesk Platform Services (Authorization Code with PKCE). "
+        "Needs APS_CLIENT_ID; the callback APS_CALLBACK_URL (default http://localhost:8080/oauth/callback/) "
+        "must be registered for the app.",
+    )
+    p.add_argument("--no-browser", action="store_true", help="print the sign-in address instead of opening a browser")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_LOGIN_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for the browser (default {DEFAULT_LOGIN_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--scope",
+        default=DEFAULT_SCOPE,
+        help=f"space-separated scopes (default {DEFAULT_SCOPE!r}; add 'data:write data:create' for flags)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    raise UsageError("'reporter login' is not available in this version yet")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    settings = AuthSettings.from_env(scope=args.scope)
+    store = choose_store()
+    quiet = getattr(args, "quiet", False)
+    tokens = asyncio.run(
+        sign_in(settings, store, say=_say, open_browser=not args.no_browser, timeout=args.timeout)
+    )
+    if not quiet:
+        print(f"Signed in (scope {tokens.scope}). The sign-in is kept in {store.location}.", flush=True)
+        if os.environ.get("APS_ACCESS_TOKEN"):
+            print("Note: APS_ACCESS_TOKEN is set and takes precedence over this sign-in until you unset it.")
+    return 0
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
