@@ -1,0 +1,78 @@
+"""Unit tests of the fetch stage's output folder: exact JSON out, atomic writes, the sync clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from reporter.api import sync_state
+from reporter.api.saved import load_file, loads_exact
+from reporter.errors import InputError
+from tests.fakes.records import make_record
+from tests.fakes.tradetapp import encode_json
+
+
+@pytest.mark.parametrize("text", ["0.1", "5600.89650000000000000001", "1E+2", "-0.0", "1.5e-7", "123"])
+def test_numbers_are_written_back_as_read(text):
+    value = loads_exact(f'{{"n": {text}}}')
+    assert loads_exact(sync_state.dumps_exact(value)) == value
+    assert str(value["n"]) in sync_state.dumps_exact(value)
+
+
+def test_record_round_trip_and_shape(tmp_path):
+    raw = loads_exact(encode_json(make_record(1, offices=3, questions=2)))
+    path = sync_state.save_record(raw, tmp_path)
+    assert path.name == f"{raw['id']}.json"
+    assert loads_exact(path.read_text()) == raw
+    assert json.loads(path.read_text())["companyName"] == raw["companyName"]  # plain JSON too
+    (record,) = load_file(path)
+    assert record.model.id == raw["id"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_floats_and_odd_values_are_refused():
+    with pytest.raises(TypeError):
+        sync_state.dumps_exact({"x": 0.1})
+    with pytest.raises(ValueError):
+        sync_state.dumps_exact({"x": Decimal("NaN")})
+
+
+@pytest.mark.parametrize("bad", [None, "", "../x", ".hidden", "a/b", "a b", 5])
+def test_unsafe_ids_are_not_file_names(bad):
+    with pytest.raises(InputError):
+        sync_state.record_filename(bad)
+
+
+def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "f.json"
+    target.write_text("old")
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sync_state.os, "replace", boom)
+    with pytest.raises(OSError):
+        sync_state.write_atomic(target, "new")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+def test_clock_per_scope_with_margin(tmp_path):
+    start = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    a = sync_state.scope_key("https://x/v2/", None, {})
+    b = sync_state.scope_key("https://x/v2", None, {"searchText": "acme"})
+    assert sync_state.updated_since_for(tmp_path, a) is None
+    sync_state.record_run(tmp_path, a, start)
+    assert sync_state.last_run_start(tmp_path, a) == start
+    assert sync_state.updated_since_for(tmp_path, a) == start - sync_state.SKEW_MARGIN
+    assert sync_state.last_run_start(tmp_path, b) is None
+    sync_state.record_run(tmp_path, b, start)
+    assert set(json.loads((tmp_path / sync_state.STATE_FILE).read_text())["scopes"]) == {a, b}
+
+
+def test_corrupt_state_means_fetch_everything(tmp_path, caplog):
+    (tmp_path / sync_state.STATE_FILE).write_text("{not json")
+    assert sync_state.last_run_start(tmp_path, "s") is None
+    assert "unreadable" in caplog.text
