@@ -149,3 +149,24 @@ def build_config_from_args(args) -> BuildConfig:
         pdf_variant=args.pdf_variant,
         debug=args.debug,
     )
+
+
+def describe_config(config: BuildConfig) -> dict:
+    """The settings a packet was built with, for the manifest (and for rebuilding it later)."""
+    ctx = config.context
+    p = ctx.project
+    return {
+        "asOf": ctx.as_of.isoformat(),
+        "timezone": ctx.timezone,
+        "locale": ctx.locale,
+        "currency": ctx.report_currency,
+        "project": {
+            "name": p.name,
+            "number": p.number,
+            "value": None if p.value is None else str(p.value),
+            "end": p.end.isoformat() if p.end else None,
+        },
+        "formats": list(config.formats),
+        "pdfVariant": config.pdf_variant,
+        "showTaxId": ctx.show_tax_id,
+    }

@@ -1,9 +1,9 @@
-"""Pipeline: wires the stages; the only place that knows their order.
+"""Pipeline: wires the stages for one record; the only place that knows their order.
 
-Input: record sources (saved files, or records fetched from the API) and a ``BuildConfig``.
-Output: packets in ``config.out_dir`` (``<name>.pdf``, ``<name>.xlsx``, ``<name>.json``,
-``<name>.html`` as asked) and ``manifest.json``; returns the manifest items. A record that fails
-does not stop the others; its item says why.
+Input: a validated ``SourceRecord`` and a ``BuildConfig``. Output: a ``Packet`` (the report and the
+bytes of each asked format: transform -> JSON / XLSX / HTML -> PDF with the source record and the
+workbook attached), then the files in ``config.out_dir`` (``<name>.pdf``, ``.xlsx``, ``.json``,
+``.html``), each written atomically. Scheduling many records is ``reporter.batch``'s job.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from reporter.api.saved import SourceRecord, dumps_exact, load_file_items
 from reporter.config import BuildConfig
-from reporter.deliver.files import atomic_write, file_entry, safe_name, write_manifest
+from reporter.deliver.files import atomic_write, file_entry
 from reporter.errors import ReporterError
 from reporter.render.html import make_environment, render_html
 from reporter.transform.report import build_report
@@ -79,63 +79,6 @@ def write_packet(packet: Packet, out_dir: Path) -> dict[str, dict[str, Any]]:
     return files
 
 
-def build_sources(
-    sources: Iterable[tuple[str, SourceRecord | ReporterError]], config: BuildConfig
-) -> list[dict[str, Any]]:
-    """Build every source; ``sources`` yields ``(input label, record or the error reading it)``."""
-    out_dir = config.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    items: list[dict[str, Any]] = []
-    used: set[str] = set()
-    for label, source in sources:
-        if isinstance(source, ReporterError):
-            log.error("error: %s", source)
-            items.append(_item(label, None, None, error=str(source)))
-            write_manifest(out_dir, items)
-            continue
-        model = source.model
-        name = safe_name(model.companyName, model.id)
-        base, n = name, 2
-        while name in used:
-            name = f"{base}-{n}"
-            n += 1
-        used.add(name)
-        try:
-            packet = render_packet(source, config, name)
-            files = write_packet(packet, out_dir)
-        except ReporterError as exc:
-            log.error("error: %s (%s): %s", model.companyName, source.source, exc)
-            items.append(_item(label, model.id, model.companyName, error=str(exc)))
-        except Exception as exc:
-            if config.debug:
-                raise
-            log.error("error: %s (%s): internal error %s: %s", model.companyName, source.source, type(exc).__name__, exc)
-            items.append(_item(label, model.id, model.companyName, error=f"internal error: {type(exc).__name__}: {exc}"))
-        else:
-            for w in packet.warnings:
-                log.debug("%s: %s", name, w)
-            r = packet.report
-            log.info("built %s: %s (%s)", name, r.verdict.upper(), r.qualification["status"] or "no status")
-            item = _item(label, model.id, model.companyName, files=files)
-            item["verdict"] = r.verdict
-            item["qualificationStatus"] = r.qualification["status"]
-            items.append(item)
-        write_manifest(out_dir, items)
-    write_manifest(out_dir, items)
-    return items
-
-
-def _item(label, company_id, company_name, *, files=None, error=None) -> dict[str, Any]:
-    return {
-        "input": label,
-        "companyId": company_id,
-        "companyName": company_name,
-        "status": "error" if error else "ok",
-        "error": error,
-        "files": files or {},
-    }
-
-
 def sources_from_files(paths: Iterable[str]) -> Iterable[tuple[str, SourceRecord | ReporterError]]:
     for p in paths:
         try:
@@ -145,7 +88,3 @@ def sources_from_files(paths: Iterable[str]) -> Iterable[tuple[str, SourceRecord
             continue
         for rec in records:
             yield (str(p), rec) if isinstance(rec, ReporterError) else (rec.source, rec)
-
-
-def build_files(paths: list[str], config: BuildConfig) -> list[dict[str, Any]]:
-    return build_sources(sources_from_files(paths), config)

@@ -69,7 +69,7 @@ def test_bad_inputs_do_not_stop_good_ones(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert str(bad) in err and str(empty) in err
-    assert "1 of 3" in err
+    assert "failed 2 of 3" in err
 
 
 def test_list_page_with_one_bad_record(tmp_path):

@@ -1,16 +1,20 @@
-"""`reporter build INPUT... --out DIR`: saved records (or, later, the API) to packets.
+"""`reporter build`: saved records and/or records fetched from TradeTapp, to packets.
 
-Input: CLI options. Output: files in ``--out`` and exit status 0 (all built), 1 (some failed),
-2 (usage error).
+Input: CLI options (``INPUT`` files, ``--company``/``--ids-file``/``--all`` with filters).
+Output: files in ``--out`` with ``manifest.json``; exit status 0 (all built or unchanged),
+1 (some failed), 2 (usage error).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from typing import Any, AsyncIterator
 
+from reporter.commands.api_options import add_api_options, api_request_from_args
 from reporter.config import DEFAULT_FORMATS, FORMATS, build_config_from_args
 from reporter.errors import UsageError
-from reporter.pipeline import build_files
 from reporter.render.pdf import DEFAULT_VARIANT
 
 log = logging.getLogger("reporter")
@@ -29,6 +33,7 @@ def add_report_options(p) -> None:
     g.add_argument("--project-value", metavar="AMOUNT", help="award amount to check capacity against")
     g.add_argument("--project-end", metavar="DATE", help="project end: insurance and qualification must outlast it")
     g.add_argument("--show-tax-id", action="store_true", help="print tax ids in full (masked to the last 4 by default)")
+    g.add_argument("--rules", metavar="FILE", help="screening rules (TOML) overriding the default thresholds and severities")
     r = p.add_argument_group("render")
     r.add_argument("--formats", default=",".join(DEFAULT_FORMATS), help=f"comma list of {','.join(FORMATS)} (default {','.join(DEFAULT_FORMATS)})")
     r.add_argument("--pdf-variant", default=DEFAULT_VARIANT, help=f"PDF variant (default {DEFAULT_VARIANT}; 'none' for a plain PDF)")
@@ -41,30 +46,83 @@ def register(sub, common) -> None:
         "build",
         parents=[common],
         help="build prequalification packets",
-        description="Build a PDF packet and an Excel workbook for each qualification record.",
+        description="Build a PDF packet and an Excel workbook for each qualification record, "
+        "from saved JSON files and/or straight from TradeTapp.",
     )
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="saved record JSON files (one record or a list page)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_report_options(p)
+    b = p.add_argument_group("batch")
+    b.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
+    b.add_argument("--force", action="store_true", help="rebuild packets whose source record is unchanged")
+    b.add_argument("--name-pattern", metavar="PATTERN",
+                   help="file names, from {companyName} {companyId} {uniqueId} {projectNumber} {projectName} {asOf} "
+                   "(default {companyName}_{companyId}; with a project {projectNumber}_{companyName}_PreQual_{asOf})")
+    add_api_options(p)
     p.set_defaults(func=run)
 
 
+async def _file_sources(paths: list[str]) -> AsyncIterator[tuple[str, Any]]:
+    from reporter.pipeline import sources_from_files
+
+    for item in sources_from_files(paths):
+        yield item
+
+
+async def _api_sources(request) -> AsyncIterator[tuple[str, Any]]:
+    async for r in request.fetch():
+        label = f"TradeTapp {r.company_id}" if r.company_id else "TradeTapp qualification list"
+        if r.error is not None:
+            r.error.company_id = r.company_id  # so the manifest names the company that failed
+        yield label, (r.raw if r.error is None else r.error)
+
+
+async def _all_sources(paths, request) -> AsyncIterator[tuple[str, Any]]:
+    if paths:
+        async for s in _file_sources(paths):
+            yield s
+    if request is not None:
+        async for s in _api_sources(request):
+            yield s
+
+
 def run(args) -> int:
-    if not args.inputs:
-        raise UsageError("build: give at least one INPUT file")
+    from reporter.batch import make_pool, run_batch
+    from reporter.deliver.naming import NamePattern
     from reporter.render.pdf import variants
 
     if args.pdf_variant not in variants():
         raise UsageError(f"--pdf-variant: unknown variant {args.pdf_variant!r}; choose from {', '.join(variants())}")
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        raise UsageError("--jobs: at least 1")
     config = build_config_from_args(args)
-    items = build_files(args.inputs, config)
-    failed = [i for i in items if i["status"] != "ok"]
-    ok = len(items) - len(failed)
-    summary = f"built {ok} of {len(items)} into {config.out_dir}"
+    names = NamePattern.for_config(config, args.name_pattern)
+    request = api_request_from_args(args, required=False)
+    if not args.inputs and request is None:
+        raise UsageError("build: give INPUT files, or --company ID / --ids-file FILE / --all to fetch from TradeTapp")
+    total = None
+    if args.inputs and request is None:
+        total = None  # files may hold list pages: counted as they are read
+    pool = make_pool(jobs)
+    try:
+        outcome = asyncio.run(
+            run_batch(_all_sources(args.inputs, request), config, jobs=jobs, force=args.force, names=names,
+                      progress=not args.quiet, total=total, pool=pool)
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if request is not None and outcome.ok:
+        request.mark_success()
+    failed = [i for i in outcome.items if i["status"] != "ok"]
+    n = len(outcome.items)
+    summary = f"built {outcome.built}, unchanged {outcome.skipped}, failed {outcome.failed} of {n} into {config.out_dir}"
     if failed:
-        summary += f"; {len(failed)} failed: " + ", ".join(i["companyName"] or i["input"] for i in failed)
-    if failed:
-        log.warning(summary)
-    else:
-        log.info(summary)
-    return 1 if failed else 0
+        summary += "; failed: " + "; ".join(i["companyName"] or i["input"] for i in failed[:10])
+        if len(failed) > 10:
+            summary += f"; and {len(failed) - 10} more (see manifest.json)"
+        log.warning("%s", summary)
+        return 1
+    log.info("%s", summary)
+    return 0

@@ -1,14 +1,31 @@
-"""`reporter verify`: not built yet (see the open issues)."""
+"""`reporter verify DIR`: re-check every file of a built folder against its manifest.
+
+Input: a folder. Output: one line per problem and a summary; exit 0 when all files are intact, 1
+otherwise.
+"""
 
 from __future__ import annotations
 
-from reporter.errors import UsageError
+import logging
+from pathlib import Path
+
+from reporter.deliver.verify import verify_folder
+
+log = logging.getLogger("reporter")
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("verify", parents=[common], help="(not available yet)")
+    p = sub.add_parser("verify", parents=[common], help="re-check a built folder's files against its manifest")
+    p.add_argument("folder", metavar="DIR")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    raise UsageError("'reporter verify' is not available in this version yet")
+    checked, problems = verify_folder(Path(args.folder))
+    for p in problems:
+        log.error("%s", p)
+    if problems:
+        log.error("%d of %d files failed verification in %s", len(problems), checked, args.folder)
+        return 1
+    log.info("%d files verified in %s", checked, args.folder)
+    return 0

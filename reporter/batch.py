@@ -1,0 +1,340 @@
+"""Batch: build many records at once, fast, visibly, completely and repeatably.
+
+Input: an async stream of sources (saved files, or records fetched from the API), a ``BuildConfig``
+and a number of worker processes. Output: packets in the output folder, written by the workers
+(atomically), and ``manifest.json`` rewritten after every company, so a run killed at any point
+leaves only whole files and a manifest that says what is done. Returns a ``BatchOutcome``.
+
+- Renders run in a pool of worker processes (``jobs``), never more than ``2 x jobs`` records in
+  flight, so memory does not grow with the number of companies.
+- A record whose source (``updatedAt`` and SHA-256 of its canonical JSON) and build settings match
+  a finished item of the folder's manifest, with its files intact, is skipped unless ``force``.
+- A failing company never stops the others; it is an ``error`` item in the manifest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+from reporter.api.saved import SourceRecord, dumps_exact
+from reporter.config import BuildConfig, describe_config
+from reporter.deliver.files import sha256_bytes, write_manifest
+from reporter.deliver.naming import NamePattern
+from reporter.errors import ReporterError
+
+log = logging.getLogger("reporter.batch")
+
+# Seconds between manifest rewrites during a run (always rewritten at the end). Files finished but
+# not yet listed when a run is killed are simply built again by the next run.
+MANIFEST_INTERVAL = 0.25
+
+
+@dataclass
+class BatchOutcome:
+    items: list[dict[str, Any]]
+    built: int = 0
+    skipped: int = 0
+    failed: int = 0
+    leveling: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+@dataclass(frozen=True)
+class Task:
+    """One record for a worker: everything it needs, all picklable."""
+
+    label: str
+    raw: dict[str, Any]
+    name: str
+    config: BuildConfig
+    fingerprint: dict[str, Any]
+
+
+def source_fingerprint(raw: dict[str, Any], settings_hash: str) -> dict[str, Any]:
+    canonical = dumps_exact(raw, indent=None).encode("utf-8")
+    return {
+        "updatedAt": raw.get("updatedAt") or raw.get("dateUpdated"),
+        "sha256": sha256_bytes(canonical),
+        "settings": settings_hash,
+    }
+
+
+def settings_hash(config: BuildConfig) -> str:
+    desc = describe_config(config)
+    desc.pop("generatedAt", None)
+    return hashlib.sha256(json.dumps(desc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def build_task(task: Task) -> dict[str, Any]:
+    """Worker side: validate, transform, render and write one record; return its manifest item."""
+    from reporter.api.saved import validate_record
+    from reporter.pipeline import render_packet, write_packet
+
+    item = _item(task.label, task.raw.get("id"), task.raw.get("companyName"))
+    item["source"] = task.fingerprint
+    try:
+        source = validate_record(task.raw, task.label)
+        item["companyId"], item["companyName"] = source.model.id, source.model.companyName
+        packet = render_packet(source, task.config, task.name)
+        item["files"] = write_packet(packet, task.config.out_dir)
+    except ReporterError as exc:
+        item.update(status="error", error=str(exc))
+        return item
+    except Exception as exc:  # a bug in one record must not end the batch
+        if task.config.debug:
+            raise
+        item.update(status="error", error=f"internal error: {type(exc).__name__}: {exc}")
+        return item
+    r = packet.report
+    item["verdict"] = r.verdict
+    item["qualificationStatus"] = r.qualification["status"]
+    item["flagCounts"] = {sev: sum(1 for f in r.flags if f.severity == sev) for sev in ("high", "medium", "low")}
+    item["topFlags"] = [f.message for f in r.flags[:3]]
+    item["warnings"] = packet.warnings[:20]
+    item["_report"] = slim_report(r)  # for the leveling workbook; dropped before the manifest is written
+    return item
+
+
+def slim_report(report: Any) -> Any:
+    """The report without its long nested lists (offices, questions...): what leveling reads,
+    small enough to keep one per company for the whole run."""
+    report.sections = {k: v for k, v in report.sections.items() if k in ("insurance", "emr", "osha", "revenue")}
+    return report
+
+
+def _report_only(raw: dict[str, Any], label: str, config: BuildConfig) -> Any:
+    """The (slim) report of a record whose packet is unchanged: transform only, no rendering."""
+    from reporter.api.saved import validate_record
+    from reporter.transform.report import build_report
+
+    try:
+        return slim_report(build_report(validate_record(raw, label).model, config.context))
+    except ReporterError:
+        return None
+
+
+def _item(label, company_id, company_name) -> dict[str, Any]:
+    return {
+        "input": label,
+        "companyId": company_id,
+        "companyName": company_name,
+        "status": "ok",
+        "error": None,
+        "files": {},
+    }
+
+
+def previous_items(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Finished items of the folder's last manifest, by company id."""
+    try:
+        doc = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {i["companyId"]: i for i in doc.get("items", []) if i.get("status") == "ok" and i.get("companyId")}
+
+
+def unchanged(prev: dict[str, Any] | None, fingerprint: dict[str, Any], out_dir: Path) -> bool:
+    if not prev or prev.get("source") != fingerprint or not prev.get("files"):
+        return False
+    for entry in prev["files"].values():
+        p = out_dir / entry["path"]
+        try:
+            if p.stat().st_size != entry["bytes"]:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+class Progress:
+    """A progress bar on a terminal (rich), plain log lines otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        self.task = None
+        if enabled and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+
+            self.bar = RichProgress(
+                TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}"), transient=False,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("", total=None)
+
+    def total(self, n: int | None) -> None:
+        if self.bar:
+            self.bar.update(self.task, total=n)
+
+    def done(self, item: dict[str, Any], how: str) -> None:
+        name = item.get("companyName") or item.get("input")
+        if how == "error":
+            line = f"failed: {name}: {item['error']}"
+            if self.bar:
+                self.bar.console.print(f"[red]{line}[/red]", highlight=False, markup=True)
+            else:
+                log.error("%s", line)
+        elif how == "skipped":
+            log.debug("unchanged, skipped: %s", name)
+        else:
+            if not self.bar:
+                log.info("built %s: %s (%s)", name, (item.get("verdict") or "?").upper(), item.get("qualificationStatus") or "no status")
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=str(name)[:40])
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def _warm(_: int) -> int:
+    return os.getpid()
+
+
+def make_pool(jobs: int) -> concurrent.futures.Executor | None:
+    """A pool of ``jobs`` worker processes, started now (before any thread), or None for 1 job."""
+    if jobs <= 1:
+        return None
+    import weasyprint  # noqa: F401  (imported once here, inherited by the forked workers)
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    list(pool.map(_warm, range(jobs)))  # start every worker before the event loop's threads
+    return pool
+
+
+async def run_batch(
+    sources: AsyncIterator[tuple[str, SourceRecord | dict | ReporterError]],
+    config: BuildConfig,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    names: NamePattern | None = None,
+    progress: bool = True,
+    total: int | None = None,
+    on_item: Callable[[dict[str, Any]], None] | None = None,
+    pool: concurrent.futures.Executor | None = None,
+) -> BatchOutcome:
+    """Build every source; see the module docstring."""
+    out_dir = config.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".*.part"):  # left by a run that was killed mid-write
+        stale.unlink(missing_ok=True)
+    names = names or NamePattern.for_config(config)
+    header = {"build": describe_config(config)}
+    shash = settings_hash(config)
+    prev = {} if force else previous_items(out_dir)
+    outcome = BatchOutcome(items=[])
+    reports: list[Any] = []
+    used: set[str] = set()
+    loop = asyncio.get_running_loop()
+    slots = asyncio.Semaphore(max(2 * jobs, 2))
+    running: set[asyncio.Task] = set()
+    bar = Progress(progress)
+    bar.total(total)
+
+    last_write = 0.0
+    order: dict[int, int] = {}  # id(item) -> position of its source, so the manifest keeps input order
+
+    def record(item: dict[str, Any], how: str, seq: int) -> None:
+        report = item.pop("_report", None)
+        if report is not None:
+            reports.append((seq, report))
+        order[id(item)] = seq
+        outcome.items.append(item)
+        outcome.items.sort(key=lambda i: order[id(i)])
+        nonlocal last_write
+        now = time.monotonic()
+        if now - last_write >= MANIFEST_INTERVAL:  # a killed run loses at most this much bookkeeping
+            write_manifest(out_dir, outcome.items, header)
+            last_write = now
+        if how == "error":
+            outcome.failed += 1
+        elif how == "skipped":
+            outcome.skipped += 1
+        else:
+            outcome.built += 1
+        bar.done(item, how)
+        if on_item:
+            on_item(item)
+
+    async def run_one(task: Task, seq: int) -> None:
+        try:
+            if pool is None:
+                item = build_task(task)
+            else:
+                item = await loop.run_in_executor(pool, build_task, task)
+        except Exception as exc:  # a worker died (e.g. killed): that company fails, others go on
+            if config.debug:
+                raise
+            item = _item(task.label, task.raw.get("id"), task.raw.get("companyName"))
+            item.update(status="error", error=f"worker failed: {type(exc).__name__}: {exc}")
+        finally:
+            slots.release()
+        record(item, "error" if item["status"] == "error" else "built", seq)
+
+    seq = -1
+    try:
+        async for label, source in sources:
+            seq += 1
+            if isinstance(source, ReporterError):
+                item = _item(label, getattr(source, "company_id", None), None)
+                item.update(status="error", error=str(source))
+                record(item, "error", seq)
+                continue
+            raw = source.raw if isinstance(source, SourceRecord) else source
+            company_id = raw.get("id")
+            fp = source_fingerprint(raw, shash)
+            name = names.unique(raw, used)
+            if company_id and unchanged(prev.get(company_id), fp, out_dir):
+                kept = dict(prev[company_id], input=label)
+                if "xlsx" in config.formats:
+                    kept["_report"] = _report_only(raw, label, config)
+                record(kept, "skipped", seq)
+                continue
+            await slots.acquire()
+            t = asyncio.ensure_future(run_one(Task(label, raw, name, config, fp), seq))
+            running.add(t)
+            t.add_done_callback(running.discard)
+            await asyncio.sleep(0)
+        if running:
+            await asyncio.gather(*running)
+    finally:
+        for t in running:
+            t.cancel()
+        bar.close()
+
+    reports = [r for _, r in sorted(reports, key=lambda t: t[0]) if r is not None]
+    if "xlsx" in config.formats and len(reports) > 1:
+        outcome.leveling = write_leveling(out_dir, reports, names)
+        header["leveling"] = outcome.leveling
+    write_manifest(out_dir, outcome.items, {**header, **({"leveling": outcome.leveling} if outcome.leveling else {})})
+    return outcome
+
+
+def write_leveling(out_dir: Path, reports: list[Any], names: NamePattern) -> dict[str, Any] | None:
+    try:
+        from reporter.render.leveling import render_leveling
+    except ImportError:
+        return None
+    from reporter.deliver.files import atomic_write, file_entry
+
+    data = render_leveling(reports)
+    path = out_dir / names.leveling_name()
+    atomic_write(path, data)
+    return file_entry(out_dir, path, data)

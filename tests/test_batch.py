@@ -1,0 +1,187 @@
+"""Batch runs (issue 9): many companies, worker processes, skip unchanged, failures isolated,
+killed runs resumable, project file names, `reporter verify`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reporter.api.client import ApiSettings
+from reporter.api.saved import dumps_exact
+from reporter.cli import main
+from reporter.deliver.files import sha256_bytes
+from tests.fakes.records import make_record, make_records
+from tests.fakes.tradetapp import DEFAULT_TOKEN, FakeTradeTapp, Faults
+
+from conftest import SAMPLES, sample_paths
+
+
+@pytest.fixture
+def fast_api(monkeypatch):
+    original = ApiSettings.from_env.__func__
+
+    def from_env(cls, base_url=None, **kwargs):
+        return dataclasses.replace(
+            original(cls, base_url, **kwargs),
+            backoff_base=0.005, retry_cap_seconds=0.05, requests_per_minute=1_000_000, timeout=5,
+        )
+
+    monkeypatch.setattr(ApiSettings, "from_env", classmethod(from_env))
+    monkeypatch.setenv("APS_ACCESS_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.delenv("TRADETAPP_BASE_URL", raising=False)
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())
+
+
+def test_forty_companies_from_the_api_with_429s_then_a_rerun_builds_none(tmp_path, fast_api):
+    records = make_records(40, big={7: (120, 75)})
+    out = tmp_path / "out"
+    with FakeTradeTapp(records, faults=Faults(rate_429=0.1, rate_500=0.05, seed=3, foreign_next_url=True)) as fake:
+        argv = ["build", "--all", "--limit", "7", "--base-url", fake.base_url, "--out", str(out),
+                "--formats", "json,xlsx", "--jobs", "2", "--as-of", "2026-11-28", "-q"]
+        assert main(argv) == 0
+        statuses = fake.statuses()
+        assert statuses.get(429, 0) > 0
+        assert fake.evil.requests == []
+        m = manifest(out)
+        assert len(m["items"]) == 40
+        assert sorted(i["companyId"] for i in m["items"]) == sorted(r["id"] for r in records)
+        assert all(i["status"] == "ok" for i in m["items"])
+        big = next(i for i in m["items"] if i["companyId"] == records[6]["id"])
+        report = json.loads((out / big["files"]["json"]["path"]).read_text())
+        assert len(report["sections"]["offices"]) == 120 and len(report["sections"]["customQuestions"]) == 75
+        assert m["leveling"]["path"] == "leveling.xlsx"
+        mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+
+        # Re-run: every source is unchanged, so nothing is rebuilt and no packet file is touched.
+        assert main(argv) == 0
+        again = manifest(out)
+        assert len(again["items"]) == 40 and all(i["status"] == "ok" for i in again["items"])
+        packets = [p for p in out.iterdir() if p.name not in ("manifest.json", "leveling.xlsx") and not p.name.startswith(".")]
+        assert len(packets) == 80
+        for p in packets:
+            assert p.stat().st_mtime_ns == mtimes[p.name], p.name
+
+        # One record changes upstream: only it is rebuilt. --force rebuilds all.
+        changed = make_record(12, name="Renamed Twelve Inc", updated_at=None)
+        changed["updatedAt"] = "2026-11-01T00:00:00.000Z"
+        fake.upsert(changed)
+        assert main(argv) == 0
+        after = {i["companyId"]: i for i in manifest(out)["items"]}
+        assert after[changed["id"]]["companyName"] == "Renamed Twelve Inc"
+
+
+def test_one_invalid_record_fails_alone(tmp_path, fast_api, capsys):
+    records = make_records(40)
+    records[9]["updatedAt"] = "1700000000"  # a digit string is not a timestamp
+    out = tmp_path / "out"
+    with FakeTradeTapp(records, faults=Faults(rate_429=0.1, seed=5)) as fake:
+        status = main(["build", "--all", "--base-url", fake.base_url, "--out", str(out), "--formats", "json",
+                       "--jobs", "2", "-q"])
+    assert status == 1
+    items = manifest(out)["items"]
+    assert len(items) == 40
+    bad = [i for i in items if i["status"] == "error"]
+    assert [i["companyId"] for i in bad] == [records[9]["id"]]
+    assert "updatedAt" in bad[0]["error"]
+    assert sum(1 for i in items if i["status"] == "ok") == 39
+    err = capsys.readouterr().err
+    assert "failed 1 of 40" in err and "Traceback" not in err
+
+
+def test_a_company_that_keeps_failing_is_in_the_manifest(tmp_path, fast_api):
+    records = make_records(6)
+    out = tmp_path / "out"
+    with FakeTradeTapp(records, faults=Faults(failing_companies={records[2]["id"]})) as fake:
+        ids = [r["id"] for r in records]
+        status = main(["build", *sum((["--company", i] for i in ids), []), "--base-url", fake.base_url,
+                       "--out", str(out), "--formats", "json", "--jobs", "1", "-q"])
+    assert status == 1
+    items = {i["companyId"]: i for i in manifest(out)["items"]}
+    assert items[records[2]["id"]]["status"] == "error"
+    assert "500" in items[records[2]["id"]]["error"] or "server" in items[records[2]["id"]]["error"].lower()
+    assert sum(1 for i in items.values() if i["status"] == "ok") == 5
+
+
+def test_project_file_names_and_verify(tmp_path, capsys):
+    out = tmp_path / "out"
+    inputs = [str(SAMPLES / "gr8-builders.json"), str(SAMPLES / "list-page-two-subs.json")]
+    assert main(["build", *inputs, "--out", str(out), "--formats", "json,xlsx", "--project-number", "24-117",
+                 "--project-name", "Mission Tower", "--as-of", "2026-11-28", "--jobs", "1", "-q"]) == 0
+    names = sorted(p.name for p in out.glob("*.json") if p.name != "manifest.json")
+    assert "24-117_gr8-builders_PreQual_2026-11-28.json" in names
+    assert all(n.startswith("24-117_") and n.endswith("_PreQual_2026-11-28.json") for n in names)
+    assert main(["verify", str(out)]) == 0
+    # A custom pattern, and a tampered file found by verify.
+    out2 = tmp_path / "out2"
+    assert main(["build", *inputs, "--out", str(out2), "--formats", "json", "--name-pattern",
+                 "{uniqueId}-{companyName}", "--jobs", "1", "-q"]) == 0
+    assert (out2 / "98h2fbd84k9s322chr-gr8-builders.json").exists()
+    victim = next(p for p in out2.glob("*.json") if p.name != "manifest.json")
+    victim.write_bytes(victim.read_bytes()[:-10])
+    capsys.readouterr()
+    assert main(["verify", str(out2)]) == 1
+    assert victim.name in capsys.readouterr().err
+    assert main(["build", *inputs, "--out", str(tmp_path / "o3"), "--name-pattern", "{nope}"]) == 2
+
+
+def test_same_company_twice_gets_distinct_names(tmp_path):
+    out = tmp_path / "out"
+    ex = str(SAMPLES / "gr8-builders.json")
+    assert main(["build", ex, ex, "--out", str(out), "--formats", "json", "--force", "--jobs", "1", "-q"]) == 0
+    files = sorted(p.name for p in out.glob("*.json") if p.name != "manifest.json")
+    assert files == ["gr8-builders_59d2b8660675250927442cbf-2.json", "gr8-builders_59d2b8660675250927442cbf.json"]
+
+
+def test_killed_run_leaves_whole_files_and_the_next_run_finishes(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for n in range(1, 13):
+        (src / f"{n:02d}.json").write_text(dumps_exact(make_record(n, offices=40, questions=30)))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "reporter", "build", *sorted(map(str, src.glob("*.json"))), "--out", str(out),
+           "--formats", "pdf,xlsx", "--jobs", "1", "--pdf-variant", "none", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if len(manifest(out)["items"]) >= 3:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = manifest(out)["items"]
+    assert 3 <= len(done) < 12, "the run should have been killed halfway"
+    # Every file on disk with a packet name is whole: PDFs parse, workbooks are complete zips.
+    for pdf in out.glob("*.pdf"):
+        assert len(PdfReader(pdf).pages) >= 1
+    import zipfile
+    for x in out.glob("*.xlsx"):
+        assert zipfile.ZipFile(x).testzip() is None
+    listed = {e["path"] for i in done for e in i["files"].values()}
+    for p in listed:
+        assert (out / p).exists()
+    # The next run builds only what is missing.
+    r = subprocess.run(cmd[:-1], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    m = manifest(out)
+    assert len(m["items"]) == 12 and all(i["status"] == "ok" for i in m["items"])
+    assert f"unchanged {len(done)}" in r.stderr
+    assert not list(out.glob(".*.part"))
+    assert main(["verify", str(out)]) == 0
+    for i in m["items"]:
+        for e in i["files"].values():
+            assert sha256_bytes((out / e["path"]).read_bytes()) == e["sha256"]

@@ -1,0 +1,224 @@
+"""`reporter send`: a real SMTP server (aiosmtpd) on 127.0.0.1 receives the packets."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import ssl
+import zipfile
+import io
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from reporter.cli import main
+
+from conftest import SAMPLES
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Collect:
+    """aiosmtpd handler: keeps every message; refuses recipients listed in ``refuse``."""
+
+    def __init__(self, refuse=()):
+        self.messages = []
+        self.refuse = set(refuse)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp():
+    servers = []
+
+    def start(handler=None, **kwargs):
+        handler = handler or Collect()
+        c = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+        c.start()
+        servers.append(c)
+        return c, handler
+
+    yield start
+    for c in servers:
+        c.stop()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("built")
+    inputs = [str(SAMPLES / "gr8-builders.json"), str(SAMPLES / "redline-concrete.json"), str(SAMPLES / "list-page-two-subs.json")]
+    status = main(["build", *inputs, "--out", str(out), "--as-of", "2026-11-28", "--project-name", "Mission Tower",
+                   "--project-number", "24-117", "-q"])
+    assert status == 0
+    return out
+
+
+def companies(folder):
+    return [(i["companyName"], i["verdict"]) for i in json.loads((folder / "manifest.json").read_text())["items"]]
+
+
+def attachments(msg):
+    return {part.get_filename(): part.get_content() for part in msg.iter_attachments()}
+
+
+def bodies(msg):
+    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+
+
+def test_plain_smtp_delivers_packets_and_summary(folder, smtp, monkeypatch):
+    monkeypatch.delenv("SMTP_USER", raising=False)
+    c, h = smtp()
+    status = main(["send", str(folder), "--to", "pm@example.com", "--cc", "estimator@example.com",
+                   "--from", "precon@gc.example", "--smtp-host", "127.0.0.1", "--smtp-port", str(c.port), "--tls", "none"])
+    assert status == 0
+    assert len(h.messages) == 1
+    rcpts, msg = h.messages[0]
+    assert sorted(rcpts) == ["estimator@example.com", "pm@example.com"]
+    assert "24-117 Mission Tower" in msg["Subject"] and "4 subcontractors" in msg["Subject"]
+    text, html = bodies(msg)
+    for name, verdict in companies(folder):
+        assert name in text and verdict.upper() in text
+        assert name.replace("&", "&amp;") in html
+    files = attachments(msg)
+    pdfs = [n for n in files if n.endswith(".pdf")]
+    xlsxs = [n for n in files if n.endswith(".xlsx")]
+    assert len(pdfs) == 4 and len(xlsxs) == 5 and "leveling.xlsx" in xlsxs
+    assert all(files[n][:5] == b"%PDF-" for n in pdfs)
+    assert all(files[n][:2] == b"PK" for n in xlsxs)
+    assert "Denial" in text or "DENIED" in text.upper()
+
+
+def test_starttls_with_a_self_signed_certificate_and_login(folder, smtp, tmp_path, monkeypatch):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        ok = auth_data.login == b"pm-bot" and auth_data.password == b"s3cret"
+        return AuthResult(success=ok, handled=False)
+
+    c, h = smtp(tls_context=server_ctx, require_starttls=True, authenticator=authenticator, auth_required=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    monkeypatch.setenv("SMTP_USER", "pm-bot")
+    monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
+    argv = ["send", str(folder), "--to", "pm@example.com", "--from", "precon@gc.example",
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(c.port), "--tls", "starttls"]
+    assert main(argv) == 0
+    assert len(h.messages) == 1 and seen == [(b"pm-bot", b"s3cret")]
+
+    monkeypatch.setenv("SMTP_PASSWORD", "wrong")
+    assert main(argv) == 1
+    assert len(h.messages) == 1
+
+
+def test_refused_login_message(folder, smtp, tmp_path, monkeypatch, capsys):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    c, h = smtp(tls_context=server_ctx, require_starttls=True,
+                authenticator=lambda *a: AuthResult(success=False, handled=False), auth_required=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    monkeypatch.setenv("SMTP_USER", "pm-bot")
+    monkeypatch.setenv("SMTP_PASSWORD", "nope")
+    status = main(["send", str(folder), "--to", "pm@example.com", "--smtp-host", "127.0.0.1",
+                   "--smtp-port", str(c.port)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "refused the login for pm-bot" in err and "Traceback" not in err
+    assert "nope" not in err
+    assert h.messages == []
+
+
+def test_refused_recipient_others_still_receive(folder, smtp, monkeypatch, capsys):
+    monkeypatch.delenv("SMTP_USER", raising=False)
+    c, h = smtp(Collect(refuse={"gone@example.com"}))
+    status = main(["send", str(folder), "--to", "pm@example.com", "--to", "gone@example.com",
+                   "--smtp-host", "127.0.0.1", "--smtp-port", str(c.port), "--tls", "none"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert [r for r, _ in h.messages] == [["pm@example.com"]]
+    assert "not delivered to gone@example.com" in err and "550" in err
+
+
+def test_unreachable_server_is_one_clear_line(folder, monkeypatch, capsys):
+    monkeypatch.delenv("SMTP_USER", raising=False)
+    port = free_port()
+    status = main(["send", str(folder), "--to", "pm@example.com", "--smtp-host", "127.0.0.1",
+                   "--smtp-port", str(port), "--tls", "none"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"cannot reach the SMTP server 127.0.0.1:{port}" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_oversize_attachments_are_zipped_then_split(folder, smtp, monkeypatch, capsys):
+    monkeypatch.delenv("SMTP_USER", raising=False)
+    total = sum(e["bytes"] for i in json.loads((folder / "manifest.json").read_text())["items"] for e in i["files"].values())
+    c, h = smtp()
+    # Fits once zipped (PDFs and workbooks compress a little): one message with one zip.
+    zipped_limit = f"{int(total * 0.995) // 1024}KB"
+    assert main(["send", str(folder), "--to", "pm@example.com", "--smtp-host", "127.0.0.1",
+                 "--smtp-port", str(c.port), "--tls", "none", "--max-size", zipped_limit]) == 0
+    (_, msg), = h.messages
+    files = attachments(msg)
+    (zip_name,) = files
+    assert zip_name.endswith(".zip")
+    names = zipfile.ZipFile(io.BytesIO(files[zip_name])).namelist()
+    assert len([n for n in names if n.endswith(".pdf")]) == 4
+    assert "zip" in capsys.readouterr().err
+    # Too big even zipped: split into several messages, each under the limit, all files sent once.
+    h.messages.clear()
+    biggest = max(e["bytes"] for i in json.loads((folder / "manifest.json").read_text())["items"] for e in i["files"].values())
+    limit = biggest + 1024
+    assert main(["send", str(folder), "--to", "pm@example.com", "--smtp-host", "127.0.0.1",
+                 "--smtp-port", str(c.port), "--tls", "none", "--max-size", str(limit)]) == 0
+    assert len(h.messages) > 1
+    sent = [n for _, m in h.messages for n in attachments(m)]
+    listed = json.loads((folder / "manifest.json").read_text())
+    expected = [e["path"] for i in listed["items"] for e in i["files"].values()] + [listed["leveling"]["path"]]
+    assert sorted(sent) == sorted(set(sent)) == sorted(expected)
+    assert all("(part " in m["Subject"] for _, m in h.messages)
+    assert "split into" in capsys.readouterr().err
+
+
+def test_dry_run_writes_an_eml(folder, tmp_path):
+    eml = tmp_path / "out.eml"
+    assert main(["send", str(folder), "--to", "pm@example.com", "--dry-run", str(eml)]) == 0
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "pm@example.com"
+    assert any(n.endswith(".pdf") for n in attachments(msg))
+
+
+def test_bad_address_and_missing_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["send", str(tmp_path)])
+    assert main(["send", str(tmp_path), "--to", "not-an-address"]) == 2
+    assert main(["send", str(tmp_path), "--to", "pm@example.com", "--dry-run", str(tmp_path / "x.eml")]) == 1
+    assert "no manifest.json" in capsys.readouterr().err
