@@ -91,6 +91,7 @@ def build_task(task: Task) -> dict[str, Any]:
         item["companyId"], item["companyName"] = source.model.id, source.model.companyName
         packet = render_packet(source, task.config, task.name)
         item["files"] = write_packet(packet, task.config.out_dir)
+        item["sourceRecord"] = write_source(task.raw, task.name, task.config.out_dir)
     except ReporterError as exc:
         item.update(status="error", error=str(exc))
         return item
@@ -107,6 +108,20 @@ def build_task(task: Task) -> dict[str, Any]:
     item["warnings"] = packet.warnings[:20]
     item["_report"] = slim_report(r)  # for the leveling workbook; dropped before the manifest is written
     return item
+
+
+SOURCES_DIR = "sources"
+
+
+def write_source(raw: dict[str, Any], name: str, out_dir: Path) -> dict[str, Any]:
+    """Keep the record as received beside its packet (``sources/<name>.json``): the archive can be
+    re-checked and re-rendered (``reporter send --redact``) without the API."""
+    from reporter.deliver.files import atomic_write, file_entry
+
+    data = (dumps_exact(raw) + "\n").encode("utf-8")
+    path = out_dir / SOURCES_DIR / f"{name}.json"
+    atomic_write(path, data)
+    return file_entry(out_dir, path, data)
 
 
 def slim_report(report: Any) -> Any:
@@ -150,7 +165,7 @@ def previous_items(out_dir: Path) -> dict[str, dict[str, Any]]:
 def unchanged(prev: dict[str, Any] | None, fingerprint: dict[str, Any], out_dir: Path) -> bool:
     if not prev or prev.get("source") != fingerprint or not prev.get("files"):
         return False
-    for entry in prev["files"].values():
+    for entry in [*prev["files"].values(), *([prev["sourceRecord"]] if prev.get("sourceRecord") else [])]:
         p = out_dir / entry["path"]
         try:
             if p.stat().st_size != entry["bytes"]:
@@ -233,7 +248,7 @@ async def run_batch(
     """Build every source; see the module docstring."""
     out_dir = config.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".*.part"):  # left by a run that was killed mid-write
+    for stale in [*out_dir.glob(".*.part"), *out_dir.glob(f"{SOURCES_DIR}/.*.part")]:  # left by a killed run
         stale.unlink(missing_ok=True)
     names = names or NamePattern.for_config(config)
     header = {"build": describe_config(config)}

@@ -35,6 +35,8 @@ class BuildConfig:
     render: RenderOptions = field(default_factory=RenderOptions)
     pdf_variant: str = DEFAULT_VARIANT
     debug: bool = False
+    redact: str | None = None  # "financial": copies without bank and surety figures
+    rules_file: str | None = None
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -148,6 +150,7 @@ def build_config_from_args(args) -> BuildConfig:
         render=RenderOptions(logo=Path(args.logo) if args.logo else None, style=Path(args.style) if args.style else None),
         pdf_variant=args.pdf_variant,
         debug=args.debug,
+        rules_file=str(Path(args.rules).resolve()) if getattr(args, "rules", None) else None,
     )
 
 
@@ -169,4 +172,63 @@ def describe_config(config: BuildConfig) -> dict:
         "formats": list(config.formats),
         "pdfVariant": config.pdf_variant,
         "showTaxId": ctx.show_tax_id,
+        "rulesFile": config.rules_file,
+        "rulesSha256": _file_sha256(config.rules_file),
+        "fxRates": [
+            {"date": r.day.isoformat(), "base": r.base, "quote": r.quote, "rate": str(r.rate)}
+            for r in (ctx.fx.rates if ctx.fx else ())
+        ],
+        "redact": config.redact,
     }
+
+
+def _file_sha256(path: str | None) -> str | None:
+    if not path:
+        return None
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def config_from_manifest(build: dict, out_dir: Path, *, formats: tuple[str, ...], redact: str | None) -> BuildConfig:
+    """The ``BuildConfig`` a folder was built with (its manifest's ``build``), to re-render it."""
+    try:
+        project = build.get("project") or {}
+        fx_rows = build.get("fxRates") or []
+        fx = FxTable(tuple(
+            FxRate(parse_user_date(r["date"]), r["base"], r["quote"], Decimal(r["rate"])) for r in fx_rows
+        )) if fx_rows else None
+        ctx_kwargs = dict(
+            as_of=parse_user_date(build["asOf"]),
+            timezone=build.get("timezone") or "UTC",
+            locale=build.get("locale") or "en_US",
+            report_currency=build.get("currency"),
+            fx=fx,
+            project=Project(
+                name=project.get("name"),
+                number=project.get("number"),
+                value=Decimal(project["value"]) if project.get("value") else None,
+                end=parse_user_date(project["end"]) if project.get("end") else None,
+            ),
+            show_tax_id=bool(build.get("showTaxId")),
+        )
+    except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+        raise ConfigError(f"{out_dir}/manifest.json: cannot read the build settings ({exc})") from None
+    rules_file = build.get("rulesFile")
+    if rules_file:
+        from reporter.transform.rules_file import load_rules
+
+        if _file_sha256(rules_file) != build.get("rulesSha256"):
+            raise ConfigError(f"rules file {rules_file} changed or is gone since the folder was built; rebuild first")
+        ctx_kwargs["rules"] = load_rules(Path(rules_file))
+    return BuildConfig(
+        out_dir=out_dir,
+        formats=formats,
+        context=ReportContext(**ctx_kwargs),
+        pdf_variant=build.get("pdfVariant") or DEFAULT_VARIANT,
+        redact=redact,
+        rules_file=rules_file,
+    )

@@ -37,6 +37,10 @@ class Packet:
 def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packet:
     """Transform and render one record into the configured formats (no file I/O)."""
     report = build_report(source.model, config.context)
+    if config.redact:
+        from reporter.transform.redact import redact_report
+
+        report = redact_report(report, config.redact)
     outputs: dict[str, bytes] = {}
     warnings: list[str] = []
     if "json" in config.formats:

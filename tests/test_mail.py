@@ -222,3 +222,32 @@ def test_bad_address_and_missing_folder(tmp_path, capsys):
     assert main(["send", str(tmp_path), "--to", "not-an-address"]) == 2
     assert main(["send", str(tmp_path), "--to", "pm@example.com", "--dry-run", str(tmp_path / "x.eml")]) == 1
     assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_redacted_copies_have_no_bank_or_surety_figures(folder, tmp_path):
+    from pypdf import PdfReader
+    import openpyxl
+
+    eml = tmp_path / "red.eml"
+    assert main(["send", str(folder), "--to", "wide-list@example.com", "--redact", "financial", "--dry-run", str(eml)]) == 0
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    files = attachments(msg)
+    gr8_pdf = next(n for n in files if n.startswith("24-117_gr8-builders") and n.endswith(".pdf"))
+    gr8_xlsx = gr8_pdf[:-4] + ".xlsx"
+    # Figures of the example record: bonding 17,000,000 / 50,000,000, line of credit 3,000,000 / 500,000.
+    pdf_path = tmp_path / "r.pdf"
+    pdf_path.write_bytes(files[gr8_pdf])
+    text = "".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+    for figure in ("17,000,000", "50,000,000", "3,000,000", "500,000", "Gr8 National Bank", "Gr8 Insurance Services"):
+        assert figure not in text, figure
+    assert "withheld" in text
+    assert "Gr8 Builders" in text and "12,000,000" in text  # the rest is still there (backlog)
+    xlsx_path = tmp_path / "r.xlsx"
+    xlsx_path.write_bytes(files[gr8_xlsx])
+    values = [c.value for ws in openpyxl.load_workbook(xlsx_path).worksheets for row in ws.iter_rows() for c in row]
+    for figure in (17000000, 50000000, 3000000, 500000, "Gr8 National Bank"):
+        assert figure not in values, figure
+    # The unredacted originals in the folder are untouched and still verify.
+    assert main(["verify", str(folder)]) == 0
+    original = next(folder.glob("24-117_gr8-builders*.pdf"))
+    assert "17,000,000" in "".join(p.extract_text() for p in PdfReader(original).pages)

@@ -52,12 +52,12 @@ def run(args) -> int:
     user = os.environ.get("SMTP_USER") or None
     sender = format_sender(args.sender, user)
     folder = Path(args.folder)
-    attachments = None
+    attachments = items = None
     if args.redact:
         from reporter.deliver.redact import redacted_attachments
 
-        attachments = redacted_attachments(folder, args.redact)
-    out = compose(folder, sender=sender, to=to, cc=cc, max_size=_size(args.max_size), attachments=attachments)
+        attachments, items = redacted_attachments(folder, args.redact)
+    out = compose(folder, sender=sender, to=to, cc=cc, max_size=_size(args.max_size), attachments=attachments, items=items)
     for note in out.notes:
         log.warning("note: %s", note)
     if args.dry_run:

@@ -146,9 +146,12 @@ def compose(
     cc: list[str] = (),
     max_size: int = DEFAULT_MAX_SIZE,
     attachments: list[Attachment] | None = None,
+    items: list[dict[str, Any]] | None = None,
 ) -> Outgoing:
-    """Build the message(s): all attachments in one when they fit, else zipped, else split."""
-    manifest, items = read_folder(folder)
+    """Build the message(s): all attachments in one when they fit, else zipped, else split.
+    ``attachments``/``items`` replace the folder's own (redacted copies)."""
+    manifest, folder_items = read_folder(folder)
+    items = items if items is not None else folder_items
     failed = [i for i in manifest.get("items", []) if i.get("status") != "ok"]
     files = attachments if attachments is not None else collect_attachments(folder, manifest, items)
     env = _env()

@@ -15,6 +15,7 @@ from reporter.errors import DeliveryError
 
 def manifest_entries(manifest: dict) -> list[dict]:
     entries = [e for item in manifest.get("items", []) for e in (item.get("files") or {}).values()]
+    entries += [item["sourceRecord"] for item in manifest.get("items", []) if item.get("sourceRecord")]
     if manifest.get("leveling"):
         entries.append(manifest["leveling"])
     return entries

@@ -1,0 +1,68 @@
+"""Transform stage: copies of a report for wide distribution.
+
+Input: a ``Report`` and what to withhold (``financial``: bank and surety figures and contacts).
+Output: the same report with those values removed everywhere they appear (amounts, company facts,
+financial ratios, capacity checks, flag messages and evidence, verdict reasons) and a note saying so.
+The verdict itself is kept: readers of a redacted copy see the same decision, not the figures.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+REDACTIONS = ("financial",)
+WITHHELD = "withheld"
+
+_FINANCIAL_AMOUNTS = (
+    "suretySingleProjectBondingCapacity",
+    "suretyAggregateBondingCapacity",
+    "bankLineOfCreditTotal",
+    "bankLineOfCreditOutstanding",
+)
+_FINANCIAL_FACTS = (
+    "suretyBrokerAgencyCompanyName",
+    "suretyBrokerContactName",
+    "suretyBrokerContactPhone",
+    "suretyCompanyName",
+    "bankName",
+    "bankContactName",
+    "bankContactPhone",
+    "bankContactEmail",
+)
+_FINANCIAL_CHECKS = ("bondingSingle", "bondingAggregate")
+_FINANCIAL_RULE_PREFIXES = ("financial.loc", "capacity.bonding")
+NOTE = "Bank and surety figures are withheld from this copy."
+
+
+def redact_report(report, what: str):
+    if what not in REDACTIONS:
+        raise ValueError(f"unknown redaction {what!r}")
+    r = copy.copy(report)
+    r.amounts = {k: (None if k in _FINANCIAL_AMOUNTS else v) for k, v in report.amounts.items()}
+    r.company = {k: (WITHHELD if k in _FINANCIAL_FACTS and v else v) for k, v in report.company.items()}
+    r.financial = dict(report.financial, lineOfCreditUtilisation=None)
+    r.capacity = [c for c in report.capacity if c.key not in _FINANCIAL_CHECKS]
+    withheld_messages = set()
+    flags = []
+    for f in report.flags:
+        if f.rule.startswith(_FINANCIAL_RULE_PREFIXES):
+            generic = _generic(f.rule)
+            withheld_messages.add(f.message)
+            flags.append(dataclasses.replace(f, message=generic, evidence={"withheld": True}))
+        else:
+            flags.append(f)
+    r.flags = flags
+    generic_for = {f.message: g.message for f, g in zip(report.flags, flags) if f.message != g.message}
+    r.verdict_reasons = [generic_for.get(m, m) for m in report.verdict_reasons]
+    r.fx_note = f"{report.fx_note} {NOTE}" if report.fx_note else NOTE
+    if hasattr(r, "redacted"):
+        r.redacted = what
+    return r
+
+
+def _generic(rule: str) -> str:
+    return {
+        "capacity.bondingSingle": "Award exceeds single-project bonding capacity (figures withheld)",
+        "capacity.bondingAggregate": "Backlog + award exceed aggregate bonding capacity (figures withheld)",
+    }.get(rule, "Line-of-credit use above the threshold (figures withheld)")
