@@ -68,7 +68,7 @@ def test_forty_companies_from_the_api_with_429s_then_a_rerun_builds_none(tmp_pat
         assert main(argv) == 0
         again = manifest(out)
         assert len(again["items"]) == 40 and all(i["status"] == "ok" for i in again["items"])
-        packets = [p for p in out.iterdir() if p.name not in ("manifest.json", "leveling.xlsx") and not p.name.startswith(".")]
+        packets = [p for p in out.iterdir() if p.is_file() and p.name not in ("manifest.json", "leveling.xlsx") and not p.name.startswith(".")]
         assert len(packets) == 80
         for p in packets:
             assert p.stat().st_mtime_ns == mtimes[p.name], p.name
