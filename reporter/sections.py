@@ -47,6 +47,7 @@ class Column:
     header: str
     kind: str = "text"
     width: float = 12  # Excel width in characters; the PDF uses the same proportions
+    pdf: bool = True  # False: a workbook-only column (see WORKBOOK_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "insurance", "Insurance coverages", "Insurance", "insuranceCoverages",
         (
-            C("insuranceLabel", "Type", "text", 22),
-            C("carrier", "Carrier", "text", 30),
-            C("perOccurrenceLimit", "Per occurrence", "money", 16),
-            C("aggregateLimit", "Aggregate", "money", 16),
+            C("insuranceLabel", "Type", "text", 20),
+            C("carrier", "Carrier", "text", 26),
+            C("perOccurrenceLimit", "Per occurrence", "money", 19),
+            C("aggregateLimit", "Aggregate", "money", 19),
             C("policyExpirationDate", "Expires", "date", 12),
             C("status", "Status", "status", 20),
         ),
@@ -117,11 +118,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "contacts", "Company contacts", "Contacts", "companyContacts",
         (
-            C("contactName", "Name", "text", 20),
-            C("positionTitle", "Position", "text", 20),
+            C("contactName", "Name", "text", 18),
+            C("positionTitle", "Position", "text", 18),
             C("contactType", "Type", "code", 10),
             C("contactPhone", "Phone", "phone", 14),
-            C("contactEmail", "Email", "email", 26),
+            C("contactEmail", "Email", "email", 30),
             C("contactFax", "Fax", "phone", 14),
         ),
     ),
@@ -150,11 +151,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "certificates", "Certificates", "Certificates", "certificates",
         (
             C("typeName", "Certificate", "text", 26),
-            C("number", "Number", "code", 22),
+            C("number", "Number", "code", 18),
             C("agencyName", "Agency", "text", 24),
             C("agencyWebsite", "Website", "url", 20),
-            C("expiresAt", "Expires", "date", 12),
-            C("status", "Status", "status", 12),
+            C("expiresAt", "Expires", "date", 13),
+            C("status", "Status", "status", 16),
             C("fileName", "File", "text", 16),
         ),
     ),
@@ -188,3 +189,22 @@ SECTIONS: tuple[SectionSpec, ...] = (
 )
 
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
+
+# Workbook-only columns, appended after a section's ``columns`` in its sheet (the PDF does not show
+# them): item fields the packet leaves out but the workbook must hold ("every field of every item").
+WORKBOOK_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "insurance": (
+        C("insuranceType", "Type code", "code", 24, pdf=False),
+        C("isNotApplicable", "Not applicable", "bool", 10, pdf=False),
+        C("daysToExpiry", "Days to expiry", "int", 10, pdf=False),
+    ),
+    "certificates": (
+        C("id", "Certificate id", "code", 26, pdf=False),
+        C("daysToExpiry", "Days to expiry", "int", 10, pdf=False),
+    ),
+}
+
+
+def sheet_columns(spec: SectionSpec) -> tuple[Column, ...]:
+    """The columns of a section's sheet: the PDF columns, then the workbook-only ones."""
+    return spec.columns + WORKBOOK_COLUMNS.get(spec.key, ())

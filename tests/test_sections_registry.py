@@ -11,7 +11,7 @@ import pytest
 from reporter.api.saved import load_file
 from reporter.render.html import render_html
 from reporter.render.xlsx import render_xlsx
-from reporter.sections import KINDS, SECTIONS
+from reporter.sections import KINDS, SECTIONS, WORKBOOK_COLUMNS, sheet_columns
 from reporter.transform.report import ReportContext, build_report
 
 from conftest import SAMPLES
@@ -27,9 +27,13 @@ def test_keys_titles_and_sheet_names_are_unique_and_valid():
         assert not re.search(r"[\[\]:*?/\\]", s.sheet_name)
         assert not s.sheet_name.startswith("'") and not s.sheet_name.endswith("'")
         assert s.sheet_name.lower() != "history"
-        for c in s.columns:
+        for c in sheet_columns(s):
             assert c.kind in KINDS, (s.key, c.field)
             assert c.width > 0
+        assert all(c.pdf for c in s.columns) and not any(c.pdf for c in WORKBOOK_COLUMNS.get(s.key, ()))
+        fields = [c.field for c in sheet_columns(s)]
+        assert len(fields) == len(set(fields)), s.key
+    assert set(WORKBOOK_COLUMNS) <= set(keys)
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +46,12 @@ def test_every_column_field_exists_in_the_rows(reports):
     for report in reports:
         for spec in SECTIONS:
             for row in report.sections[spec.key]:
-                missing = [c.field for c in spec.columns if c.field not in row]
+                missing = [c.field for c in sheet_columns(spec) if c.field not in row]
                 assert not missing, (spec.key, missing)
 
 
 def test_pdf_table_headers_match_sheet_headers(reports, tmp_path):
+    """The sheet shows the PDF's columns first, in the same order, then the workbook-only ones."""
     report = max(reports, key=lambda r: sum(len(v) for v in r.sections.values()))
     html = render_html(report)
     path = tmp_path / "w.xlsx"
@@ -54,6 +59,8 @@ def test_pdf_table_headers_match_sheet_headers(reports, tmp_path):
     wb = openpyxl.load_workbook(path)
     for spec in SECTIONS:
         sheet_headers = [c.value for c in wb[spec.sheet_name][1]]
+        assert sheet_headers[: len(sheet_columns(spec))] == [c.header for c in sheet_columns(spec)]
+        sheet_headers = [h for h, c in zip(sheet_headers, sheet_columns(spec)) if c.pdf]
         block = html.split(f'id="s-{spec.key}"', 1)[1].split("</section>", 1)[0]
         if report.sections[spec.key]:
             thead = block.split("<thead>", 1)[1].split("</thead>", 1)[0]

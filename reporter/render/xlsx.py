@@ -1,199 +1,225 @@
 """Render stage: a ``Report`` to an Excel workbook with openpyxl.
 
-Input: a ``Report``. Output: XLSX bytes: a Summary sheet (label/value rows, typed), a Flags sheet,
-and one sheet per ``reporter.sections.SECTIONS`` spec with one row per item, each an Excel table
-with a frozen header row. Cells are typed: numbers, real dates, booleans; money with a number
-format that names the currency and has its ISO 4217 minor units.
+Input: a ``Report``. Output: XLSX bytes with, in order:
+- Summary: label/value rows, typed, with the same facts as page one of the PDF;
+- Company: every top-level record field that is not a nested section (label, value, API field);
+- Flags: severity, rule, message and evidence;
+- one sheet per ``reporter.sections.SECTIONS`` spec, one row per item, with the registry's columns
+  (``sheet_columns``: the PDF's, then the workbook-only ones), and where needed: the original
+  amount, rate and rate date beside every converted money column, any item field the registry does
+  not name yet, and a trailing "Other fields" column (JSON) when any item carries unknown fields.
 
-Safety: text from the record is never stored as a formula (a value starting with ``=`` stays a
-string cell).
+Every sheet is one Excel table (unique name, exact range) with a frozen header row and column widths.
+Cell typing and text safety live in ``xlsx_cells``; sheet/table rules in ``xlsx_sheets``.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from reporter import __version__
-from reporter.sections import KINDS, SECTIONS, Column
+from reporter.render.xlsx_cells import (
+    DATE_FORMAT,
+    RATE_FORMAT,
+    write_typed,
+    clean_text,
+    money_format,
+    plain_text,
+    set_text,
+    write_number,
+    write_value,
+)
+from reporter.render.xlsx_facts import Fact, company_facts, summary_facts
+from reporter.render.xlsx_save import workbook_bytes
+from reporter.render.xlsx_sheets import SheetColumn, add_table, fit_width, safe_sheet_name, write_header
+from reporter.sections import SECTIONS, sheet_columns
 from reporter.transform.dates import get_zone
-from reporter.transform.money import Money, minor_units
+from reporter.transform.money import Money
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="14365D")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def money_format(currency: str) -> str:
-    digits = minor_units(currency)
-    frac = "." + "0" * digits if digits else ""
-    return f'#,##0{frac} "{currency}";-#,##0{frac} "{currency}"'
-
-
-def set_text(cell, value: str) -> None:
-    """Store ``value`` as a plain string cell, never a formula."""
-    cell.value = _ILLEGAL.sub("", value)
-    cell.data_type = "s"
+WRAP = Alignment(wrap_text=True, vertical="top")
+VALUE_ALIGN = Alignment(horizontal="left", vertical="top", wrap_text=True)
+MISSING_FONT = Font(italic=True, color="808080")
+FILLS = {
+    "red": PatternFill("solid", fgColor="F4C7C3"),
+    "amber": PatternFill("solid", fgColor="FCE8B2"),
+    "green": PatternFill("solid", fgColor="B7E1CD"),
+}
+SEVERITY_FILL = {"high": FILLS["red"], "medium": FILLS["amber"], "low": PatternFill("solid", fgColor="E8E8E8")}
+NOT_PROVIDED = "not provided"
+# Row keys that are derived views of a column already shown (not item fields).
+_DERIVED = {"otherFields", "typeKnown"}
 
 
-def write_value(cell, value: Any, kind: str, zone) -> None:
-    """Type a cell by the registry's column kind."""
-    if value is None or value == "":
-        cell.value = None
-        return
-    if isinstance(value, Money):
-        amount, ccy = value.display
-        cell.value = amount
-        cell.number_format = money_format(ccy)
-        return
-    if isinstance(value, bool):
-        cell.value = value
-        return
-    if isinstance(value, datetime):
-        cell.value = value.astimezone(zone).replace(tzinfo=None)
-        cell.number_format = "yyyy-mm-dd hh:mm"
-        return
-    if isinstance(value, date):
-        cell.value = value
-        cell.number_format = "yyyy-mm-dd"
-        return
-    if isinstance(value, (int, Decimal, float)):
-        cell.value = value
-        fmt = KINDS[kind].excel_format
-        if fmt and fmt != "@":
-            cell.number_format = fmt
-        return
-    set_text(cell, str(value) if not isinstance(value, (dict, list)) else repr(value))
+class _Book:
+    """Names already taken in one workbook."""
 
-
-def _table_name(key: str) -> str:
-    return "t_" + re.sub(r"[^A-Za-z0-9_]", "_", key)
-
-
-def _add_table(ws, key: str, n_cols: int, n_rows: int) -> None:
-    ref = f"A1:{get_column_letter(n_cols)}{max(n_rows, 1) + 1}"
-    table = Table(displayName=_table_name(key), ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    ws.add_table(table)
-
-
-def _header(ws, headers: list[str], widths: list[float]) -> None:
-    for i, (h, w) in enumerate(zip(headers, widths), start=1):
-        c = ws.cell(row=1, column=i)
-        set_text(c, h)
-        c.font = HEADER_FONT
-        c.fill = HEADER_FILL
-        c.alignment = Alignment(vertical="top", wrap_text=True)
-        ws.column_dimensions[get_column_letter(i)].width = w
-    ws.freeze_panes = "A2"
-
-
-def summary_rows(report) -> list[tuple[str, Any, str]]:
-    """Label/value rows of the Summary sheet (the same facts as page one of the PDF)."""
-    q = report.qualification
-    a = report.amounts
-    s = report.safety
-    f = report.financial
-    rows: list[tuple[str, Any, str]] = [
-        ("Company", report.company_name, "text"),
-        ("BuildingConnected id", report.company_id, "text"),
-        ("GC unique id", report.company.get("uniqueId"), "text"),
-        ("As of", report.as_of, "date"),
-        ("Verdict", report.verdict.upper(), "text"),
-        ("Verdict reasons", "; ".join(report.verdict_reasons), "text"),
-        ("Qualification status", q["status"], "text"),
-        ("Qualification expires", q["dateExpiresLocal"], "date"),
-        ("Days to expiry", q["daysToExpiry"], "int"),
-        ("Denial reason", q["denialReason"], "text"),
-        ("Report currency", report.currency, "text"),
-        ("Internal single limit", a["internalSingleLimit"], "money"),
-        ("Internal total limit", a["internalTotalLimit"], "money"),
-        ("Current estimated backlog", a["currentEstimatedBacklog"], "money"),
-        ("Single-project bonding capacity", a["suretySingleProjectBondingCapacity"], "money"),
-        ("Aggregate bonding capacity", a["suretyAggregateBondingCapacity"], "money"),
-        ("Line of credit total", a["bankLineOfCreditTotal"], "money"),
-        ("Line of credit outstanding", a["bankLineOfCreditOutstanding"], "money"),
-        ("Line of credit utilisation", f["lineOfCreditUtilisation"], "percent"),
-        ("EMR latest", s["emrLatest"]["value"] if s["emrLatest"] else None, "emr"),
-        ("EMR latest year", s["emrLatest"]["year"] if s["emrLatest"] else None, "year"),
-        ("EMR 3-year average", s["emrAverage3"], "emr"),
-        ("TRIR (pooled, latest 3 years)", s["threeYear"]["trir"], "rate"),
-        ("DART (pooled, latest 3 years)", s["threeYear"]["dart"], "rate"),
-        ("LTIR (pooled, latest 3 years)", s["threeYear"]["ltir"], "rate"),
-        ("Latest revenue", f["revenueLatest"]["revenue"] if f["revenueLatest"] else None, "money"),
-        ("Latest revenue year", f["revenueLatest"]["year"] if f["revenueLatest"] else None, "year"),
-    ]
-    if report.project.value is not None:
-        rows.append(("Award (project value)", report.project.value, "money"))
-        for c in report.capacity:
-            rows.append((c.label + " (ratio)", c.ratio, "rate"))
-    rows.append(("Flags (high / medium / low)", " / ".join(
-        str(sum(1 for fl in report.flags if fl.severity == sev)) for sev in ("high", "medium", "low")), "text"))
-    if report.fx_note:
-        rows.append(("Currency note", report.fx_note, "text"))
-    return rows
+    def __init__(self, report) -> None:
+        self.zone = get_zone(report.timezone)
+        self.sheets: set[str] = set()
+        self.tables: set[str] = set()
 
 
 def render_xlsx(report) -> bytes:
-    zone = get_zone(report.timezone)
+    book = _Book(report)
     wb = Workbook()
-    wb.properties.title = f"Prequalification: {report.company_name}"
-    wb.properties.subject = f"TradeTapp qualification of {report.company_name} as of {report.as_of.isoformat()}"
-    wb.properties.creator = f"reporter {__version__}"
-    wb.properties.keywords = f"prequalification, TradeTapp, {report.company_id}"
-
+    _properties(wb, report)
     ws = wb.active
-    ws.title = "Summary"
-    _header(ws, ["Item", "Value"], [36, 60])
-    for r, (label, value, kind) in enumerate(summary_rows(report), start=2):
-        set_text(ws.cell(row=r, column=1), label)
-        cell = ws.cell(row=r, column=2)
-        if kind == "money" and isinstance(value, Decimal):
-            cell.value = value
-            cell.number_format = money_format(report.currency)
-        else:
-            write_value(cell, value, kind, zone)
-        cell.alignment = Alignment(horizontal="left", wrap_text=kind == "text")
-    _add_table(ws, "summary", 2, ws.max_row - 1)
+    ws.title = safe_sheet_name("Summary", book.sheets)
+    _facts_sheet(ws, book, "Summary", summary_facts(report), report.currency, with_field=False)
+    verdict_cell = next(r for r in ws.iter_rows(min_row=2, max_col=2) if r[0].value == "Verdict")[1]
+    verdict_cell.fill = FILLS.get(report.verdict, FILLS["amber"])
+    verdict_cell.font = Font(bold=True)
 
-    fs = wb.create_sheet("Flags")
-    _header(fs, ["Severity", "Rule", "Message", "Evidence"], [10, 28, 70, 60])
-    for r, flag in enumerate(report.flags, start=2):
-        set_text(fs.cell(row=r, column=1), flag.severity)
-        set_text(fs.cell(row=r, column=2), flag.rule)
-        set_text(fs.cell(row=r, column=3), flag.message)
-        set_text(fs.cell(row=r, column=4), "; ".join(f"{k}={_plain(v)}" for k, v in flag.evidence.items()))
-    _add_table(fs, "flags", 4, len(report.flags))
-
+    ws = wb.create_sheet(safe_sheet_name("Company", book.sheets))
+    _facts_sheet(ws, book, "Company", company_facts(report), report.currency, with_field=True)
+    _flags_sheet(wb.create_sheet(safe_sheet_name("Flags", book.sheets)), book, report.flags)
     for spec in SECTIONS:
-        sheet = wb.create_sheet(spec.sheet_name)
-        cols: list[Column] = list(spec.columns)
-        _header(sheet, [c.header for c in cols], [c.width for c in cols])
-        rows = report.sections[spec.key]
-        for r, row in enumerate(rows, start=2):
-            for i, col in enumerate(cols, start=1):
-                cell = sheet.cell(row=r, column=i)
-                write_value(cell, row.get(col.field), col.kind, zone)
-                if col.kind == "longtext":
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        _add_table(sheet, spec.key, len(cols), len(rows))
+        rows = report.sections.get(spec.key, [])
+        ws = wb.create_sheet(safe_sheet_name(spec.sheet_name, book.sheets))
+        _table_sheet(ws, book, spec.key, section_columns(spec, rows), rows)
 
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
-def _plain(v: Any) -> str:
+def _properties(wb: Workbook, report) -> None:
+    name = clean_text(report.company_name)
+    p = wb.properties
+    p.title = f"Prequalification: {name}"
+    p.subject = f"TradeTapp qualification of {name} as of {report.as_of.isoformat()}"
+    p.creator = f"reporter {__version__}"
+    p.lastModifiedBy = p.creator
+    p.keywords = clean_text(f"prequalification, TradeTapp, {report.company_id}")
+    p.description = f"Verdict {report.verdict.upper()}; amounts in {report.currency}"
+    p.category = "Subcontractor prequalification"
+    stamp = report.generated_at.replace(tzinfo=None) if report.generated_at.tzinfo is None else \
+        report.generated_at.astimezone(get_zone("UTC")).replace(tzinfo=None)
+    p.created = p.modified = stamp
+
+
+def section_columns(spec, rows: list[dict]) -> list[SheetColumn]:
+    """The sheet columns of one section for these rows (see the module docstring)."""
+    cols: list[SheetColumn] = []
+    named = set()
+    for c in sheet_columns(spec):
+        named.add(c.field)
+        cols.append(SheetColumn(c.header, c.width, _getter(c.field), c.kind))
+        if c.kind == "money" and any(isinstance(r.get(c.field), Money) and r[c.field].converted for r in rows):
+            cols += _original_columns(c.header, c.field)
+    extra: dict[str, None] = {}
+    for r in rows:
+        extra.update((k, None) for k in r if k not in named and k not in _DERIVED)
+    for key in extra:
+        values = [r.get(key) for r in rows]
+        cols.append(SheetColumn(key, fit_width(key, [plain_text(v) for v in values if v is not None]),
+                                _getter(key), _infer_kind(values)))
+    if any(r.get("otherFields") for r in rows):
+        cols.append(SheetColumn("Other fields", 60, lambda r: r.get("otherFields") or None, "longtext"))
+    return cols
+
+
+def _getter(field: str) -> Callable[[dict], Any]:
+    return lambda row: row.get(field)
+
+
+def _original_columns(header: str, field: str) -> list[SheetColumn]:
+    def original(row):
+        m = row.get(field)
+        return Money(m.amount, m.currency) if isinstance(m, Money) else None
+
+    def conv(attr):
+        return lambda row: getattr(row[field].converted, attr) if isinstance(row.get(field), Money) and row[field].converted else None
+
+    return [
+        SheetColumn(f"{header} (original)", 16, original, "money"),
+        SheetColumn(f"{header} (rate)", 10, conv("rate"), "fxrate"),
+        SheetColumn(f"{header} (rate date)", 11, conv("rate_date"), "date"),
+    ]
+
+
+def _infer_kind(values: list) -> str:
+    for v in values:
+        if isinstance(v, Money):
+            return "money"
+        if isinstance(v, bool):
+            return "bool"
+        if isinstance(v, (datetime, date)):
+            return "date"
+        if isinstance(v, int):
+            return "int"
+        if isinstance(v, (Decimal, float)):
+            return "number"
+    return "text"
+
+
+def _table_sheet(ws, book: _Book, key: str, cols: list[SheetColumn], rows: list[dict]) -> None:
+    write_header(ws, [c.header for c in cols], [c.width for c in cols])
+    zone = book.zone
+    for r, row in enumerate(rows, start=2):
+        for i, col in enumerate(cols, start=1):
+            write_typed(ws.cell(row=r, column=i), col.get(row), col.kind, zone)
+    add_table(ws, key, len(cols), len(rows), book.tables)
+
+
+def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *, with_field: bool) -> None:
+    converted = any(isinstance(f.value, Money) and f.value.converted for f in facts)
+    headers = ["Item", "Value"] + (["Field"] if with_field else [])
+    widths = [38, 44] + ([34] if with_field else [])
+    if converted:
+        headers += ["Original amount", "Rate", "Rate date"]
+        widths += [20, 12, 11]
+    write_header(ws, headers, widths)
+    zone = book.zone
+    for r, fact in enumerate(facts, start=2):
+        set_text(ws.cell(row=r, column=1), fact.label)
+        cell = ws.cell(row=r, column=2)
+        value = fact.value
+        if value is None or value == "" or value == [] or value == {}:
+            set_text(cell, NOT_PROVIDED)
+            cell.font = MISSING_FONT
+        elif fact.kind == "money" and isinstance(value, Decimal):
+            write_number(cell, value, money_format(currency))
+        else:
+            write_typed(cell, value, fact.kind, zone)
+        cell.alignment = VALUE_ALIGN
+        col = 3
+        if with_field:
+            if fact.field:
+                set_text(ws.cell(row=r, column=3), fact.field)
+            col = 4
+        if converted and isinstance(value, Money) and value.converted:
+            c = value.converted
+            write_value(ws.cell(row=r, column=col), Money(value.amount, value.currency), "money", zone)
+            write_number(ws.cell(row=r, column=col + 1), c.rate, RATE_FORMAT, exact=False)
+            rd = ws.cell(row=r, column=col + 2)
+            rd.value, rd.number_format = c.rate_date, DATE_FORMAT
+    add_table(ws, key, len(headers), len(facts), book.tables)
+
+
+def _flags_sheet(ws, book: _Book, flags) -> None:
+    write_header(ws, ["Severity", "Rule", "Message", "Evidence"], [10, 28, 70, 60])
+    for r, flag in enumerate(flags, start=2):
+        sev = ws.cell(row=r, column=1)
+        set_text(sev, flag.severity)
+        if flag.severity in SEVERITY_FILL:
+            sev.fill = SEVERITY_FILL[flag.severity]
+        set_text(ws.cell(row=r, column=2), flag.rule)
+        msg = ws.cell(row=r, column=3)
+        set_text(msg, flag.message)
+        msg.alignment = WRAP
+        ev = ws.cell(row=r, column=4)
+        set_text(ev, "; ".join(f"{k}={_evidence(v)}" for k, v in flag.evidence.items()))
+        ev.alignment = WRAP
+    add_table(ws, "flags", 4, len(flags), book.tables)
+
+
+def _evidence(v: Any) -> str:
     if isinstance(v, Decimal):
         return format(v.normalize() if v == v.to_integral_value() else v, "f")
-    if isinstance(v, (date, datetime)):
-        return v.isoformat()
-    return str(v)
+    if isinstance(v, list):
+        return ", ".join(_evidence(x) for x in v)
+    return "" if v is None else plain_text(v)

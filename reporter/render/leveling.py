@@ -1,0 +1,142 @@
+"""Render stage: the bid-leveling workbook (``leveling.xlsx``) of one run's companies.
+
+Input: the ``Report`` of every record built in the run. Output: XLSX bytes with one sheet,
+"Leveling": one row per company (qualification status, verdict, flag counts, limits, backlog,
+bonding capacity, latest EMR, pooled TRIR and DART, latest revenue, insurance gaps and expiries,
+and, when the run had ``--project-value``, every capacity check as a ratio), sorted by verdict
+(green first: the best candidates on top), then by company name. Conditional formatting colours
+the verdicts, any high flag, and every capacity ratio above 1.0x (a breached limit).
+
+Money cells keep each company's own currency in their number format (a run without ``--currency``
+may mix currencies); the packets keep the original amounts beside any converted figure.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+
+from reporter import __version__
+from reporter.render.xlsx_cells import clean_text, write_typed
+from reporter.render.xlsx_save import workbook_bytes
+from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
+from reporter.transform.dates import get_zone
+
+VERDICT_ORDER = {"green": 0, "amber": 1, "red": 2}
+FILL_COLOURS = {"RED": "F4C7C3", "AMBER": "FCE8B2", "GREEN": "B7E1CD"}
+_GAP_RULES = ("insurance.missing", "insurance.not_applicable", "insurance.below_minimum")
+_EXPIRY_RULES = ("insurance.expired", "insurance.expiring", "insurance.before_project_end")
+
+
+def sort_key(report) -> tuple:
+    return (VERDICT_ORDER.get(report.verdict, 3), report.company_name.casefold(), report.company_id)
+
+
+def _count(sev: str):
+    return lambda r: sum(1 for f in r.flags if f.severity == sev)
+
+
+def _messages(rules: tuple[str, ...]):
+    return lambda r: "; ".join(f.message for f in r.flags if f.rule in rules) or None
+
+
+def _earliest_expiry(r) -> date | None:
+    days = [i["policyExpirationDate"] for i in r.insurance_status
+            if not i["isNotApplicable"] and i["policyExpirationDate"] is not None]
+    return min(days) if days else None
+
+
+def _amount(name: str):
+    return lambda r: r.amounts.get(name)
+
+
+def leveling_columns(reports) -> list[SheetColumn]:
+    C = SheetColumn
+    cols = [
+        C("Company", 34, lambda r: r.company_name),
+        C("BC id", 26, lambda r: r.company_id, "code"),
+        C("Qualification status", 24, lambda r: r.qualification["status"], "status"),
+        C("Qualification expires", 12, lambda r: r.qualification["dateExpiresLocal"], "date"),
+        C("Verdict", 9, lambda r: r.verdict.upper(), "status"),
+        C("Flags high", 8, _count("high"), "int"),
+        C("Flags medium", 8, _count("medium"), "int"),
+        C("Flags low", 8, _count("low"), "int"),
+        C("Amounts in", 8, lambda r: r.currency, "code"),
+        C("Internal single limit", 18, _amount("internalSingleLimit"), "money"),
+        C("Internal total limit", 18, _amount("internalTotalLimit"), "money"),
+        C("Backlog", 18, _amount("currentEstimatedBacklog"), "money"),
+        C("Bonding single project", 18, _amount("suretySingleProjectBondingCapacity"), "money"),
+        C("Bonding aggregate", 18, _amount("suretyAggregateBondingCapacity"), "money"),
+        C("EMR latest", 8, lambda r: r.safety["emrLatest"]["value"] if r.safety["emrLatest"] else None, "emr"),
+        C("EMR year", 7, lambda r: r.safety["emrLatest"]["year"] if r.safety["emrLatest"] else None, "year"),
+        C("TRIR 3-year", 8, lambda r: r.safety["threeYear"]["trir"], "rate"),
+        C("DART 3-year", 8, lambda r: r.safety["threeYear"]["dart"], "rate"),
+        C("Latest revenue", 18, lambda r: r.financial["revenueLatest"]["revenue"] if r.financial["revenueLatest"] else None, "money"),
+        C("Revenue year", 8, lambda r: r.financial["revenueLatest"]["year"] if r.financial["revenueLatest"] else None, "year"),
+        C("Insurance gaps", 40, _messages(_GAP_RULES), "longtext"),
+        C("Earliest policy expiry", 12, _earliest_expiry, "date"),
+        C("Insurance expiries", 40, _messages(_EXPIRY_RULES), "longtext"),
+    ]
+    checks: dict[str, str] = {}
+    for r in reports:
+        for c in r.capacity:
+            checks.setdefault(c.key, c.label)
+    for key, label in checks.items():
+        cols.append(C(f"{label} (x)", 14, _check_ratio(key), "ratio"))
+    return cols
+
+
+def _check_ratio(key: str):
+    def get(r) -> Any:
+        c = next((c for c in r.capacity if c.key == key), None)
+        return c.ratio if c else None
+
+    return get
+
+
+def render_leveling(reports) -> bytes:
+    ordered = sorted(reports, key=sort_key)
+    cols = leveling_columns(ordered)
+    wb = Workbook()
+    p = wb.properties
+    p.title = f"Bid leveling: {len(ordered)} subcontractors"
+    p.subject = "TradeTapp prequalification comparison"
+    p.creator = p.lastModifiedBy = f"reporter {__version__}"
+    p.keywords = clean_text("bid leveling, prequalification, " + ", ".join(r.company_id for r in ordered))
+    ws = wb.active
+    ws.title = safe_sheet_name("Leveling", set())
+    write_header(ws, [c.header for c in cols], [c.width for c in cols])
+    zone = get_zone(ordered[0].timezone) if ordered else get_zone("UTC")
+    for row, report in enumerate(ordered, start=2):
+        for i, col in enumerate(cols, start=1):
+            value = col.get(report)
+            write_typed(ws.cell(row=row, column=i), value, col.kind, zone)
+    add_table(ws, "leveling", len(cols), len(ordered), set())
+    _conditional_formats(ws, cols, len(ordered))
+    ws.freeze_panes = "B2"
+    return workbook_bytes(wb)
+
+
+def _conditional_formats(ws, cols: list[SheetColumn], n: int) -> None:
+    last = max(n, 1) + 1
+
+    def rng(header: str) -> str:
+        i = next(i for i, c in enumerate(cols, start=1) if c.header == header)
+        letter = get_column_letter(i)
+        return f"{letter}2:{letter}{last}"
+
+    def fill(colour: str) -> PatternFill:
+        return PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+
+    for word, colour in FILL_COLOURS.items():
+        ws.conditional_formatting.add(rng("Verdict"), CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill(colour)))
+    ws.conditional_formatting.add(rng("Flags high"), CellIsRule(operator="greaterThan", formula=["0"], fill=fill(FILL_COLOURS["RED"])))
+    for c in cols:
+        if c.kind == "ratio":
+            ws.conditional_formatting.add(rng(c.header), CellIsRule(operator="greaterThan", formula=["1"], fill=fill(FILL_COLOURS["RED"])))
+
