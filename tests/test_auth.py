@@ -19,7 +19,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 
 from reporter import cli
-from reporter.api.auth import SignedInTokens, _CallbackListener, _Static, refresh_tokens, resolve_token_provider, stored_token_provider
+from reporter.api.client import StaticToken
+from reporter.api.auth import SignedInTokens, _CallbackListener, refresh_tokens, resolve_token_provider, stored_token_provider
 from reporter.api.token_store import FileTokenStore, StoredTokens
 from reporter.errors import SignInError
 
@@ -338,8 +339,8 @@ def test_token_file_beats_env_beats_store(env, monkeypatch, tmp_path):
     token_file.write_text("from-file\n")
     from_file = resolve_token_provider(str(token_file))
     from_env = resolve_token_provider(None)
-    assert isinstance(from_file, _Static) and asyncio.run(from_file.token()) == "from-file"
-    assert isinstance(from_env, _Static) and asyncio.run(from_env.token()) == "from-env"
+    assert isinstance(from_file, StaticToken) and asyncio.run(from_file.token()) == "from-file"
+    assert isinstance(from_env, StaticToken) and asyncio.run(from_env.token()) == "from-env"
     assert asyncio.run(from_env.refreshed()) is None
 
 

@@ -190,10 +190,10 @@ def test_ids_file(fake, main, tmp_path):
 
 def test_no_token_says_how_to_sign_in(fake, main, monkeypatch, tmp_path, capsys):
     monkeypatch.delenv("APS_ACCESS_TOKEN")
-    monkeypatch.setattr("reporter.commands.api_options._stored_sign_in", lambda: None)
+    monkeypatch.setattr("reporter.api.auth.stored_token_provider", lambda: None)
     assert main(["fetch", "--all", "--base-url", fake.base_url, "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == "reporter: error: not signed in to TradeTapp: run 'reporter login' or set APS_ACCESS_TOKEN"
+    assert err == "reporter: error: not signed in: run 'reporter login' (or set APS_ACCESS_TOKEN)"
     assert fake.requests == []
 
 

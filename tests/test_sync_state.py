@@ -53,9 +53,11 @@ def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(sync_state.os, "replace", boom)
+    from reporter.deliver import files
+
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError):
-        sync_state.write_atomic(target, "new")
+        files.atomic_write(target, b"new")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["f.json"]
 
 

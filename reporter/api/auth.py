@@ -43,6 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from reporter.api.client import StaticToken, token_from_env
 from reporter.api.token_store import StoredTokens, TokenStore, choose_store
 from reporter.errors import SignInError
 
@@ -385,24 +386,6 @@ async def revoke_tokens(tokens: StoredTokens) -> list[str]:
 # --------------------------------------------------------------------------- token providers
 
 
-class _Static:
-    """A token given from outside (``--token-file`` or ``APS_ACCESS_TOKEN``): never refreshed nor stored."""
-
-    def __init__(self, token: str, source: str) -> None:
-        token = token.strip()
-        self._token = token[7:].strip() if token.lower().startswith("bearer ") else token
-        self.source = source
-
-    async def token(self) -> str:
-        return self._token
-
-    async def refreshed(self) -> str | None:
-        return None
-
-    def __repr__(self) -> str:
-        return f"<_Static token from {self.source}>"
-
-
 class SignedInTokens:
     """The stored sign-in: refreshes before expiry and once after a 401, persisting each rotation."""
 
@@ -467,10 +450,10 @@ def _when(epoch: float) -> str:
 def resolve_token_provider(token_file: str | None) -> TokenProvider:
     """``--token-file`` > ``APS_ACCESS_TOKEN`` > the stored sign-in > ``SignInError``."""
     if token_file:
-        return _Static(_read_token_file(Path(token_file)), f"the token file {token_file}")
-    env = (os.environ.get("APS_ACCESS_TOKEN") or "").strip()
-    if env:
-        return _Static(env, "APS_ACCESS_TOKEN")
+        return StaticToken(_read_token_file(Path(token_file)), f"the token file {token_file}")
+    env = token_from_env()
+    if env is not None:
+        return env
     stored = stored_token_provider()
     if stored is None:
         raise SignInError(NOT_SIGNED_IN)

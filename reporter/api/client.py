@@ -120,11 +120,12 @@ class TokenProvider(Protocol):
 class StaticToken:
     """A token given once (environment, token file); it cannot be refreshed."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, source: str = "a given token") -> None:
         token = token.strip()
         if token.lower().startswith("bearer "):
             token = token[7:].strip()
         self._token = token
+        self.source = source
 
     async def token(self) -> str:
         return self._token
@@ -139,7 +140,7 @@ class StaticToken:
 def token_from_env() -> StaticToken | None:
     """A ``StaticToken`` from ``APS_ACCESS_TOKEN``, or None when it is unset or blank."""
     value = os.environ.get(TOKEN_ENV, "").strip()
-    return StaticToken(value) if value else None
+    return StaticToken(value, TOKEN_ENV) if value else None
 
 
 def format_instant(moment: datetime, *, round_up: bool = False) -> str:

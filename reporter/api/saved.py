@@ -145,7 +145,11 @@ _DEC_RE = None
 
 def _mark_decimals(value: Any) -> Any:
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"cannot write {value} as JSON")
         return f"{_DEC_MARK}{value}\x00"
+    if isinstance(value, float):
+        raise TypeError("a float reached the exact JSON writer; decode with loads_exact")
     if isinstance(value, dict):
         return {k: _mark_decimals(v) for k, v in value.items()}
     if isinstance(value, list):

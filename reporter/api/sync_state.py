@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from reporter.api.saved import dumps_exact
+from reporter.deliver.files import atomic_write
 from reporter.errors import InputError
 from reporter.transform.dates import parse_api_datetime
 
@@ -33,68 +32,6 @@ STATE_FILE = ".reporter-sync.json"
 STATE_VERSION = 1
 SKEW_MARGIN = timedelta(minutes=5)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
-
-
-# -- exact JSON out ------------------------------------------------------------------------------
-
-
-def dumps_exact(value: Any, indent: int = 2) -> str:
-    """Pretty JSON where a ``Decimal`` is written as its own number text (``loads_exact`` reads it
-    back equal); ints, strings, booleans and null as ``json`` writes them. Floats are refused."""
-    out: list[str] = []
-    _write(value, out, indent, 0)
-    return "".join(out) + "\n"
-
-
-def _write(value: Any, out: list[str], indent: int, level: int) -> None:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot write {value} as JSON")
-        out.append(str(value))
-    elif value is None or isinstance(value, (bool, int, str)):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, float):
-        raise TypeError("a float reached the record writer; decode with loads_exact")
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        pad = "\n" + " " * (indent * (level + 1))
-        out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            out.append(("," if i else "") + pad + json.dumps(str(key), ensure_ascii=False) + ": ")
-            _write(item, out, indent, level + 1)
-        out.append("\n" + " " * (indent * level) + "}")
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            out.append("[]")
-            return
-        pad = "\n" + " " * (indent * (level + 1))
-        out.append("[")
-        for i, item in enumerate(value):
-            out.append(("," if i else "") + pad)
-            _write(item, out, indent, level + 1)
-        out.append("\n" + " " * (indent * level) + "]")
-    else:
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so a reader sees the old file or the whole new one, never half."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def record_filename(company_id: Any) -> str:
@@ -107,7 +44,7 @@ def record_filename(company_id: Any) -> str:
 def save_record(raw: dict[str, Any], out_dir: str | Path) -> Path:
     """Save one complete raw record as ``out_dir/<id>.json`` (atomically); return the path."""
     path = Path(out_dir) / record_filename(raw.get("id"))
-    write_atomic(path, dumps_exact(raw))
+    atomic_write(path, (dumps_exact(raw) + "\n").encode("utf-8"))
     return path
 
 
@@ -164,4 +101,4 @@ def record_run(out_dir: str | Path, scope: str, started_at: datetime) -> None:
     data["scopes"][scope] = {
         "lastRunStartedAt": started_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
     }
-    write_atomic(out / STATE_FILE, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    atomic_write(out / STATE_FILE, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))

@@ -6,7 +6,7 @@ Output: an ``ApiRequest`` -- settings, token provider, company ids, ``--all`` an
 clock of the output folder after a run in which nothing failed.
 
 Token order: ``--token-file`` > ``APS_ACCESS_TOKEN`` > the sign-in store of ``reporter login``
-(``reporter.api.auth.stored_token_provider()``, when that module provides it).
+(``reporter.api.auth.resolve_token_provider``).
 """
 
 from __future__ import annotations
@@ -24,17 +24,14 @@ from reporter.api.client import (
     ApiSettings,
     FetchResult,
     QueryFilters,
-    StaticToken,
     TokenProvider,
     fetch_records,
-    token_from_env,
 )
 from reporter.api import sync_state
-from reporter.errors import SignInError, UsageError
+from reporter.errors import UsageError
 from reporter.transform.dates import parse_api_datetime
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
-NOT_SIGNED_IN = "not signed in to TradeTapp: run 'reporter login' or set APS_ACCESS_TOKEN"
 
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -164,31 +161,9 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
 
 def resolve_token_provider(args: argparse.Namespace) -> TokenProvider:
     """``--token-file``, else ``APS_ACCESS_TOKEN``, else the sign-in store; else ``SignInError``."""
-    token_file = getattr(args, "token_file", None)
-    if token_file:
-        try:
-            text = Path(token_file).read_text(encoding="utf-8-sig").strip()
-        except OSError as exc:
-            raise UsageError(f"--token-file {token_file}: cannot read ({exc.strerror or exc})") from None
-        if not text or len(text.split()) > 2:
-            raise UsageError(f"--token-file {token_file}: expected one access token")
-        return StaticToken(text)
-    from_env = token_from_env()
-    if from_env is not None:
-        return from_env
-    stored = _stored_sign_in()
-    if stored is not None:
-        return stored
-    raise SignInError(NOT_SIGNED_IN)
+    from reporter.api.auth import resolve_token_provider as resolve
 
-
-def _stored_sign_in() -> TokenProvider | None:
-    try:
-        from reporter.api import auth  # built by the sign-in issue
-    except ImportError:
-        return None
-    factory = getattr(auth, "stored_token_provider", None)
-    return factory() if callable(factory) else None
+    return resolve(getattr(args, "token_file", None))
 
 
 def _read_ids_file(name: str) -> list[str]:
