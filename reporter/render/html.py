@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import mimetypes
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,10 +24,12 @@ from typing import Any
 import jinja2
 
 from reporter import __version__
+from reporter.render import charts
 from reporter.render.assets import asset_dir
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.dates import get_zone
-from reporter.transform.money import Money, format_money
+from reporter.transform.money import Money, format_compact, format_money
+from reporter.transform.sections_data import INSURANCE_LABELS
 
 NOT_PROVIDED = "not provided"
 
@@ -116,6 +120,36 @@ def _phone(value: Any) -> str:
     return s
 
 
+def _money_short(value: Any) -> str:
+    """Page one's dense figures: ``USD 12.0M``; ``not provided`` when missing."""
+    if value is None:
+        return NOT_PROVIDED
+    if isinstance(value, Money):
+        amount, ccy = value.display
+        return format_compact(amount, ccy)
+    return str(value)
+
+
+_RTL = {"R", "AL"}
+_LTR = {"L"}
+
+
+def _textdir(value: Any) -> str:
+    """``rtl`` when the first strong character is right-to-left (as HTML ``dir=auto`` decides), else ``auto``.
+
+    WeasyPrint ignores ``dir="auto"`` (it sets the paragraph direction from CSS only), so the
+    direction is decided here and written out; browsers viewing the HTML get the same answer.
+    """
+    if isinstance(value, str):
+        for ch in value:
+            bidi = unicodedata.bidirectional(ch)
+            if bidi in _RTL:
+                return "rtl"
+            if bidi in _LTR:
+                return "auto"
+    return "auto"
+
+
 def _label(value: Any) -> str:
     """An enum code as words: ``QUALIFIED_WITH_EXCEPTIONS`` -> ``Qualified with exceptions``."""
     if not value:
@@ -144,6 +178,8 @@ def make_environment(locale: str = "en_US", tz: str = "UTC") -> jinja2.Environme
         text=_text,
         phone=_phone,
         label=_label,
+        money_short=_money_short,
+        textdir=_textdir,
         localtime=lambda v: "" if v is None else v.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
     )
     env.globals["KINDS"] = KINDS
@@ -165,10 +201,68 @@ def read_styles(options: RenderOptions) -> str:
     return css
 
 
+def insurance_overview(report) -> list[dict[str, Any]]:
+    """Page one's insurance rows: the four usual coverages always (``not provided`` when missing),
+    then any other coverage the record lists."""
+    rows = list(report.insurance_status)
+    out: list[dict[str, Any]] = []
+    for code, label in INSURANCE_LABELS.items():
+        found = [r for r in rows if r.get("insuranceType") == code]
+        out.extend(found or [{"insuranceLabel": label, "missing": True}])
+    out.extend(r for r in rows if r.get("insuranceType") not in INSURANCE_LABELS)
+    return out
+
+
+def safety_years(report, n: int = 3) -> list[dict[str, Any]]:
+    """The last ``n`` years that have an EMR or an OSHA 300A entry, oldest first, merged per year."""
+    emr = {e["year"]: e["value"] for e in report.safety["emr"]}
+    osha = {y["year"]: y for y in report.safety["years"] if y["year"] is not None}
+    years = sorted(set(emr) | set(osha))[-n:]
+    return [
+        {"year": y, "emr": emr.get(y), "hasOsha": y in osha,
+         **{k: (osha.get(y) or {}).get(k) for k in ("trir", "dart", "ltir", "hoursWorked")}}
+        for y in years
+    ]
+
+
+# Page one must stay one page: the flag list takes what the variable blocks above it leave.
+# Estimated in text lines of 8.5 pt (calibrated on the samples, with a margin of about two lines).
+PAGE_ONE_LINES = 22
+REASON_CHARS, FLAG_CHARS, CARRIER_CHARS, AKA_CHARS = 95, 115, 26, 120
+MIN_FLAGS = 3
+
+
+def _lines(text: str | None, per_line: int) -> int:
+    return max(1, math.ceil(len(text or "") / per_line))
+
+
+def page_one_flag_count(report, insurance_rows: list[dict[str, Any]]) -> int:
+    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
+    q = report.qualification
+    used = sum(_lines(r, REASON_CHARS) for r in report.verdict_reasons)
+    if q.get("denialReason") and q.get("status") == "DENIED":
+        used += _lines(q["denialReason"], REASON_CHARS)
+    used += sum(_lines(r.get("carrier"), CARRIER_CHARS) for r in insurance_rows)
+    aka = " ".join(str(report.company.get(k) or "") for k in ("doingBusinessAsName", "companyTaxName", "uniqueId"))
+    used += _lines(aka, AKA_CHARS) - 1
+    left = PAGE_ONE_LINES - used
+    if sum(_lines(f.message, FLAG_CHARS) for f in report.flags) <= left:
+        return len(report.flags)
+    left -= 1  # the "and N more" line
+    shown = 0
+    for f in report.flags:
+        left -= _lines(f.message, FLAG_CHARS)
+        if left < 0:
+            break
+        shown += 1
+    return max(shown, MIN_FLAGS)
+
+
 def render_html(report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None) -> str:
     options = options or RenderOptions()
     env = env or make_environment(report.locale, report.timezone)
     template = env.get_template("packet.html.j2")
+    insurance = insurance_overview(report)
     custom = {s.key for s in SECTIONS if (asset_dir("templates") / "sections" / f"{s.key}.html.j2").is_file()}
     return template.render(
         r=report,
@@ -177,4 +271,9 @@ def render_html(report, options: RenderOptions | None = None, *, env: jinja2.Env
         css=read_styles(options),
         logo=_data_url(Path(options.logo)) if options.logo else None,
         version=__version__,
+        charts=charts.page_one_charts(report),
+        insurance_overview=insurance,
+        flags_shown=page_one_flag_count(report, insurance),
+        safety_years=safety_years(report),
+        capacity={c.key: c for c in report.capacity},
     )
