@@ -5,7 +5,9 @@ Input: ISO 8601 strings exactly as the TradeTapp API emits them (``2017-05-04T14
 Output: aware UTC ``datetime`` / ``date`` values, and helpers to judge expiries against an as-of day.
 
 Digit strings are never read as Unix timestamps and a bare date is never read as a naive midnight
-(pydantic's lax defaults would do both).
+(pydantic's lax defaults would do both). A bare date where a timestamp is expected becomes a
+``WholeDay``: an aware datetime whose calendar day ``local_day`` keeps in every time zone (a
+date-only ``dateExpires`` of 2027-01-15 is 2027-01-15 in Los Angeles too, not the 14th).
 """
 
 from __future__ import annotations
@@ -22,6 +24,19 @@ _DATETIME_RE = re.compile(
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+class WholeDay(datetime):
+    """A datetime parsed from a bare ``YYYY-MM-DD``: it names a calendar day, not an instant.
+
+    As an instant it is UTC midnight (comparisons and ``astimezone`` behave as for any datetime);
+    ``local_day`` and ``format_iso`` know it and keep the day as sent. Renderers that show the day
+    of a timestamp should use ``local_day`` rather than ``astimezone(zone).date()``.
+    """
+
+    @classmethod
+    def of(cls, d: date) -> "WholeDay":
+        return cls(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+
 def parse_api_datetime(value: object) -> datetime | None:
     """Parse an API timestamp into an aware UTC datetime.
 
@@ -31,18 +46,23 @@ def parse_api_datetime(value: object) -> datetime | None:
     """
     if value is None:
         return None
+    if isinstance(value, WholeDay):
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp has no time zone")
         return value.astimezone(timezone.utc)
     if not isinstance(value, str):
+        # An int or float here would be a Unix timestamp: refused on purpose.
         raise ValueError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
     text = value.strip()
     if text == "":
         return None
     if _DATE_RE.match(text):
-        d = date.fromisoformat(text)
-        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        try:
+            return WholeDay.of(date.fromisoformat(text))
+        except ValueError:
+            raise ValueError(f"not a valid date: {value!r}") from None
     m = _DATETIME_RE.match(text)
     if not m:
         raise ValueError(f"not an ISO 8601 timestamp: {value!r}")
@@ -70,9 +90,9 @@ def parse_api_datetime(value: object) -> datetime | None:
             int(frac),
             tzinfo=timezone(offset),
         )
-    except ValueError as exc:
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"not a valid timestamp: {value!r} ({exc})") from None
-    return parsed.astimezone(timezone.utc)
 
 
 def parse_api_date(value: object) -> date | None:
@@ -82,6 +102,8 @@ def parse_api_date(value: object) -> date | None:
     """
     if value is None:
         return None
+    if isinstance(value, WholeDay):
+        return value.date()
     if isinstance(value, datetime):
         return parse_api_datetime(value).date()
     if isinstance(value, date):
@@ -117,8 +139,13 @@ def get_zone(name: str) -> ZoneInfo:
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
-    """The calendar day of an aware instant as seen in ``zone``."""
-    return moment.astimezone(zone).date()
+    """The calendar day of an aware instant as seen in ``zone`` (a ``WholeDay`` keeps its day)."""
+    if isinstance(moment, WholeDay):
+        return moment.date()
+    try:
+        return moment.astimezone(zone).date()
+    except OverflowError:  # within hours of year 1 or 9999: the UTC day is as good as any
+        return moment.astimezone(timezone.utc).date()
 
 
 def days_between(as_of: date, target: date) -> int:
@@ -127,6 +154,14 @@ def days_between(as_of: date, target: date) -> int:
 
 
 def format_iso(moment: datetime) -> str:
-    """An aware datetime as ISO 8601 UTC with millisecond precision and ``Z``."""
+    """An aware datetime as ISO 8601 UTC with ``Z``: 3 fractional digits, or 6 when the
+    microseconds need them (so printing loses nothing); a ``WholeDay`` prints as ``YYYY-MM-DD``.
+
+    ``parse_api_datetime(format_iso(x)) == x`` for every aware ``x``.
+    """
+    if isinstance(moment, WholeDay):
+        return moment.date().isoformat()
     utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    us = utc.microsecond
+    frac = f"{us // 1000:03d}" if us % 1000 == 0 else f"{us:06d}"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + frac + "Z"

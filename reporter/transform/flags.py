@@ -1,12 +1,20 @@
 """Transform stage: risk flags and the verdict.
 
 Input: the parts of a report computed by ``reporter.transform.report`` (qualification decision,
-safety, financial, capacity, insurance and certificate rows) and the ``Rules``.
-Output: a list of ``Flag(rule, severity, message, evidence)`` sorted by severity, and a verdict
-``green``/``amber``/``red`` with the reasons that drove it.
+safety, financial, capacity, insurance and certificate rows), the ``ReportContext`` (rules, as-of
+day, project, locale, FX table) and the currency the figures are compared in.
+Output: a list of ``Flag(rule, severity, message, evidence)`` sorted by severity then importance,
+and a verdict ``green``/``amber``/``red`` with the two or three reasons that drove it.
 
-Verdict: red when any flag is ``high`` (a DENIED or EXPIRED qualification is high by default);
-amber when any flag is ``medium``; green otherwise.
+Rule ids, default severities and thresholds live in ``reporter.transform.rules`` (``CATALOG``);
+a rules file may change a severity or switch a rule ``off``. Evidence holds the values a rule used
+(``Decimal``, ``int``, ``str``, ``date``, ``None`` and lists of them: JSON-ready through
+``report_json.plain``); ratios and rates in evidence are rounded to 4 decimals.
+
+Verdict: red when any flag is ``high`` (DENIED, EXPIRED or a lapsed expiry date are high by
+default), amber when any is ``medium`` (QUALIFIED_WITH_EXCEPTIONS, an unknown or missing status),
+green otherwise. Its reasons are the messages of the flags of that severity, most important rule
+first (``CATALOG`` order), one per rule ("and N more like it" when a rule fired several times).
 """
 
 from __future__ import annotations
@@ -14,168 +22,267 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from reporter.errors import CurrencyError
+from reporter.transform.money import format_money, multiply, quantize, round_display, round_to
 from reporter.transform.report import Flag
+from reporter.transform.rules import OFF, PRIORITY
 from reporter.transform.sections_data import insurance_label
 
 _ORDER = {"high": 0, "medium": 1, "low": 2}
+MAX_REASONS = 3
+_MESSAGE_TEXT = 160  # free text (denial reason, summary) quoted in a one-line message
+
+
+def _r4(d: Decimal | None) -> Decimal | None:
+    return None if d is None else round_to(d, 4)
 
 
 def _fmt(d: Decimal | None, places: int = 2) -> str:
-    return "n/a" if d is None else f"{d:.{places}f}"
+    return "n/a" if d is None else f"{round_display(d, places):.{places}f}"
 
 
-def _amt(d: Decimal | None, ccy: str) -> str:
-    return "n/a" if d is None else f"{ccy} {d:,.0f}"
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
 
 
-def evaluate(*, record, qualification, safety, financial, capacity, insurance, certificates, ctx) -> list[Flag]:
-    rules = ctx.rules
-    out: list[Flag] = []
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MESSAGE_TEXT else text[: _MESSAGE_TEXT - 1].rstrip() + "…"
 
-    def add(rule: str, default: str, message: str, **evidence: Any) -> None:
-        out.append(Flag(rule, rules.severity(rule, default), message, evidence))
 
-    # Qualification decision
-    status = qualification["status"]
+class _Flags:
+    """Collects flags, applying the rules' severities (``off`` drops the flag)."""
+
+    def __init__(self, rules) -> None:
+        self.rules = rules
+        self.items: list[Flag] = []
+
+    def add(self, rule: str, message: str, **evidence: Any) -> None:
+        severity = self.rules.severity(rule)
+        if severity != OFF:  # one line, whatever the record's text holds
+            self.items.append(Flag(rule, severity, " ".join(message.split()), evidence))
+
+
+def evaluate(
+    *, record, qualification, safety, financial, capacity, insurance, certificates, ctx,
+    currency: str | None = None, currency_assumed: bool = False,
+) -> list[Flag]:
+    ccy = currency or ctx.report_currency or record.submissionCurrency or "USD"
+    out = _Flags(ctx.rules)
+
+    def amt(d: Decimal | None) -> str:
+        return "not provided" if d is None else format_money(d, ccy, ctx.locale)
+
+    _qualification(out, qualification, ctx)
+    _capacity(out, capacity, amt, ccy)
+    _safety(out, safety, ctx)
+    _insurance(out, insurance, ctx, ccy, amt)
+    _financial(out, financial, ctx.rules)
+    for c in certificates:
+        if c["status"] == "expired":
+            name = c["typeName"] or c["number"] or "(unnamed)"
+            out.add("certificate.expired", f"Certificate {name} expired {c['expiresAt']}",
+                    certificate=c["typeName"], number=c["number"], expiresAt=c["expiresAt"])
+    if currency_assumed:
+        out.add("money.currency_assumed", "No submissionCurrency on the record: amounts taken as USD",
+                submissionCurrency=record.submissionCurrency, assumed="USD")
+    return sorted(out.items, key=lambda f: (_ORDER.get(f.severity, 3), PRIORITY.get(f.rule, 999)))
+
+
+def _qualification(out: _Flags, q: dict, ctx) -> None:
+    status = q["status"]
+    day = q["dateExpiresLocal"]
     if status == "DENIED":
-        reason = qualification["denialReason"] or "no reason given"
-        add("qualification.denied", "high", f"Qualification DENIED: {reason}", status=status, denialReason=qualification["denialReason"])
+        reason = q["denialReason"] or "no reason given"
+        out.add("qualification.denied", f"Qualification DENIED: {_clip(reason)}", status=status, denialReason=q["denialReason"])
     elif status == "EXPIRED":
-        add(
-            "qualification.expired", "high",
-            f"Qualification EXPIRED (was {qualification['preExpirationStatus'] or 'unknown'} before)",
-            status=status, preExpirationStatus=qualification["preExpirationStatus"],
-        )
-    elif status == "QUALIFIED_WITH_EXCEPTIONS":
-        add("qualification.exceptions", "medium", "Qualified with exceptions: " + (qualification["summary"] or "see summary"),
-            status=status, summary=qualification["summary"])
+        when = f" on {day}" if day else ""
+        out.add("qualification.expired",
+                f"Qualification EXPIRED{when} (was {q['preExpirationStatus'] or 'unknown'} before)",
+                status=status, dateExpires=day, preExpirationStatus=q["preExpirationStatus"])
     elif status is None:
-        add("qualification.missing", "medium", "No qualification status on the record", status=None)
-    elif not qualification["statusKnown"]:
-        add("qualification.unknown", "medium", f"Unrecognised qualification status {status!r}", status=status)
+        out.add("qualification.missing", "No qualification status on the record", status=None)
+    elif not q["statusKnown"]:
+        out.add("qualification.unknown", f"Unrecognised qualification status {status!r}", status=status)
+    elif status == "QUALIFIED_WITH_EXCEPTIONS":
+        out.add("qualification.exceptions", "Qualified with exceptions: " + _clip(q["summary"] or "see the summary"),
+                status=status, summary=q["summary"])
 
-    days = qualification["daysToExpiry"]
-    if days is not None and status != "EXPIRED":
-        if days < 0:
-            add("qualification.lapsed", "high", f"Qualification expired {-days} days ago ({qualification['dateExpiresLocal']})",
-                dateExpires=qualification["dateExpiresLocal"], daysToExpiry=days)
-        elif days <= rules.expiry_warning_days:
-            add("qualification.expiring", "medium", f"Qualification expires in {days} days ({qualification['dateExpiresLocal']})",
-                dateExpires=qualification["dateExpiresLocal"], daysToExpiry=days)
-        elif ctx.project.end and qualification["dateExpiresLocal"] < ctx.project.end:
-            add("qualification.before_project_end", "low",
-                f"Qualification expires {qualification['dateExpiresLocal']}, before project end {ctx.project.end}",
-                dateExpires=qualification["dateExpiresLocal"], projectEnd=ctx.project.end)
+    days = q["daysToExpiry"]
+    if status in ("EXPIRED", "DENIED"):
+        return
+    if days is None:
+        if status is not None:
+            out.add("qualification.no_expiry", "Qualification has no expiry date", status=status, dateExpires=None)
+        return
+    rules = ctx.rules
+    if days < 0:
+        out.add("qualification.lapsed", f"Qualification expired {_days(-days)} ago ({day}) though its status is {status or 'missing'}",
+                status=status, dateExpires=day, daysToExpiry=days, asOf=ctx.as_of)
+    elif days <= rules.expiry_warning_days:
+        out.add("qualification.expiring", f"Qualification expires in {_days(days)} ({day})",
+                dateExpires=day, daysToExpiry=days, asOf=ctx.as_of, warningDays=rules.expiry_warning_days)
+    elif ctx.project.end and day < ctx.project.end:
+        out.add("qualification.before_project_end", f"Qualification expires {day}, before project end {ctx.project.end}",
+                dateExpires=day, projectEnd=ctx.project.end)
 
-    # Safety
-    emr = safety["emrLatest"]
-    if emr:
-        v = emr["value"]
-        if v > rules.emr_critical:
-            add("safety.emr_critical", "high", f"EMR {_fmt(v)} in {emr['year']} (above {rules.emr_critical})", year=emr["year"], emr=v, threshold=rules.emr_critical)
-        elif v > rules.emr_caution:
-            add("safety.emr_caution", "medium", f"EMR {_fmt(v)} in {emr['year']} (above {rules.emr_caution})", year=emr["year"], emr=v, threshold=rules.emr_caution)
-    avg = safety["emrAverage3"]
-    if avg is not None and avg > rules.emr_caution and len(safety["emrAverageYears"]) >= 2:
-        add("safety.emr_average", "medium", f"EMR {len(safety['emrAverageYears'])}-year average {_fmt(avg)} (above {rules.emr_caution})",
-            years=safety["emrAverageYears"], average=avg, threshold=rules.emr_caution)
-    elif emr is None:
-        add("safety.emr_missing", "low", "No EMR submitted", emr=None)
-    latest_year = max((r["year"] for r in safety["years"] if r["year"] is not None), default=None)
-    for f in safety["fatalities"]:
-        if latest_year is not None and f["year"] > latest_year - rules.fatality_lookback_years:
-            add("safety.fatality", "high", f"{f['deaths']} fatalit{'y' if f['deaths'] == 1 else 'ies'} recorded in {f['year']} (OSHA 300A box G)",
-                year=f["year"], deaths=f["deaths"])
-    three = safety["threeYear"]
-    if three["trir"] is not None and three["trir"] > rules.trir_caution:
-        add("safety.trir_high", "medium", f"3-year TRIR {_fmt(three['trir'])} above {rules.trir_caution}", trir=three["trir"], years=three["years"], hours=three["hoursWorked"], threshold=rules.trir_caution)
-    if three["dart"] is not None and three["dart"] > rules.dart_caution:
-        add("safety.dart_high", "medium", f"3-year DART {_fmt(three['dart'])} above {rules.dart_caution}", dart=three["dart"], years=three["years"], hours=three["hoursWorked"], threshold=rules.dart_caution)
-    if not safety["years"]:
-        add("safety.osha_missing", "low", "No OSHA 300A results submitted")
-    for r in safety["years"]:
-        if r["lowHours"]:
-            add("safety.low_hours", "low", f"Only {r['hoursWorked']:,} hours worked in {r['year']}: rates are unstable",
-                year=r["year"], hoursWorked=r["hoursWorked"], threshold=rules.low_hours)
 
-    # Capacity (only with --project-value)
+def _capacity(out: _Flags, capacity, amt, ccy: str) -> None:
     for c in capacity:
-        if not c.exceeded:
-            continue
-        if c.key == "largestProject":
-            if c.ratio is not None and c.ratio > rules.largest_project_ratio:
-                add("capacity.largestProject", "medium",
-                    f"Award is {c.ratio:.1f}x the largest completed project ({_amt(c.limit, ctx_ccy(ctx, record))})",
-                    award=c.award_or_load, largest=c.limit, ratio=c.ratio)
-            continue
-        sev = "medium" if c.key == "bondingAggregate" else "high"
-        add(f"capacity.{c.key}", sev, f"{c.label}: {_amt(c.award_or_load, ctx_ccy(ctx, record))} exceeds {_amt(c.limit, ctx_ccy(ctx, record))} ({c.ratio:.1f}x)" if c.ratio is not None else c.label,
-            measured=c.award_or_load, limit=c.limit, ratio=c.ratio)
+        what = "Backlog + award" if c.key in ("totalLimit", "bondingAggregate") else "Award"
+        evidence = dict(measured=c.award_or_load, limit=c.limit, ratio=_r4(c.ratio), currency=ccy)
+        if c.exceeded is None:
+            out.add("capacity.unchecked", f"{c.limit_name[0].upper() + c.limit_name[1:]} not provided: cannot check {what.lower()} {amt(c.award_or_load)} against it",
+                    check=c.key, **evidence)
+        elif c.exceeded and c.key == "largestProject" and c.ratio is not None:
+            out.add(c.rule, f"Award {amt(c.award_or_load)} is {_fmt(c.ratio, 1)}x the largest completed project {amt(c.limit)} (above {c.threshold}x)",
+                    threshold=c.threshold, **evidence)
+        elif c.exceeded:
+            times = f" ({_fmt(c.ratio, 1)}x)" if c.ratio is not None else ""
+            out.add(c.rule, f"{what} {amt(c.award_or_load)} exceeds {c.limit_name} {amt(c.limit)}{times}", **evidence)
 
-    # Financial
-    util = financial["lineOfCreditUtilisation"]
+
+def _safety(out: _Flags, s: dict, ctx) -> None:
+    rules = ctx.rules
+    emr = s["emrLatest"]
+    if emr is None:
+        out.add("safety.emr_missing", "No EMR submitted", emr=None)
+    elif emr["value"] > rules.emr_critical:
+        out.add("safety.emr_critical", f"EMR {_fmt(emr['value'])} in {emr['year']} (above {rules.emr_critical})",
+                year=emr["year"], emr=emr["value"], threshold=rules.emr_critical)
+    elif emr["value"] > rules.emr_caution:
+        out.add("safety.emr_caution", f"EMR {_fmt(emr['value'])} in {emr['year']} (above {rules.emr_caution})",
+                year=emr["year"], emr=emr["value"], threshold=rules.emr_caution)
+    avg, avg_years = s["emrAverage3"], s["emrAverageYears"]
+    if avg is not None and len(avg_years) >= 2 and avg > rules.emr_caution:
+        out.add("safety.emr_average", f"EMR {len(avg_years)}-year average {_fmt(avg)} ({avg_years[0]}-{avg_years[-1]}) above {rules.emr_caution}",
+                years=avg_years, average=_r4(avg), threshold=rules.emr_caution)
+
+    first_year = ctx.as_of.year - rules.fatality_lookback_years
+    for f in s["fatalities"]:
+        if first_year <= f["year"] <= ctx.as_of.year:
+            word = "fatality" if f["deaths"] == 1 else "fatalities"
+            out.add("safety.fatality", f"{f['deaths']} {word} recorded in {f['year']} (OSHA 300A box G)",
+                    year=f["year"], deaths=f["deaths"], sinceYear=first_year)
+
+    three = s["threeYear"]
+    span = _span(three["years"])
+    for key, rule, limit in (("trir", "safety.trir_high", rules.trir_caution), ("dart", "safety.dart_high", rules.dart_caution)):
+        v = three[key]
+        if v is not None and v > limit:
+            out.add(rule, f"{key.upper()} {_fmt(v)} over {span} ({three['hoursWorked']:,} hours) above {limit}",
+                    **{key: _r4(v)}, years=three["years"], hoursWorked=three["hoursWorked"], threshold=limit)
+    if not s["years"]:
+        out.add("safety.osha_missing", "No OSHA 300A results submitted")
+    for r in s["years"]:
+        if r["lowHours"]:
+            out.add("safety.low_hours", f"Only {r['hoursWorked']:,} hours worked in {r['year']}: its rates are unstable",
+                    year=r["year"], hoursWorked=r["hoursWorked"], threshold=rules.low_hours)
+        elif r["noHours"]:
+            out.add("safety.no_hours", f"No hours worked reported for {r['year'] or 'a year without a year'}: no rates for it",
+                    year=r["year"], hoursWorked=r["hoursWorked"])
+
+
+def _span(years: list[int]) -> str:
+    if not years:
+        return "no years"
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
+def _financial(out: _Flags, f: dict, rules) -> None:
+    util = f["lineOfCreditUtilisation"]
     if util is not None and util > rules.loc_utilisation_caution:
-        add("financial.loc_utilisation", "medium", f"Line of credit {util:.0%} used (above {rules.loc_utilisation_caution:.0%})", utilisation=util)
-    latest = financial["revenueLatest"]
+        out.add("financial.loc_utilisation", f"Line of credit {_fmt(util * 100, 0)}% used (above {_fmt(rules.loc_utilisation_caution * 100, 0)}%)",
+                utilisation=_r4(util), threshold=rules.loc_utilisation_caution)
+    latest = f["revenueLatest"]
     if latest and latest["change"] is not None and latest["change"] < rules.revenue_drop_caution:
-        add("financial.revenue_drop", "medium", f"Revenue fell {-latest['change']:.0%} in {latest['year']}", year=latest["year"], change=latest["change"])
+        out.add("financial.revenue_drop", f"Revenue fell {_fmt(-latest['change'] * 100, 0)}% in {latest['year']}",
+                year=latest["year"], change=_r4(latest["change"]), threshold=rules.revenue_drop_caution)
 
-    # Insurance
+
+def _minimum_converter(ctx, ccy: str):
+    """Minimums are written in ``rules.insurance_currency``; return a function giving them in
+    ``ccy``, or ``None`` when no rate converts them."""
+    src = ctx.rules.insurance_currency
+    if src == ccy:
+        return lambda d: d
+    if ctx.fx is None:
+        return None
+    try:
+        r = ctx.fx.lookup(src, ccy, ctx.as_of)
+    except CurrencyError:
+        return None
+    return lambda d: None if d is None else quantize(multiply(d, r.rate), ccy)
+
+
+def _insurance(out: _Flags, insurance: list[dict], ctx, ccy: str, amt) -> None:
+    rules = ctx.rules
     by_type: dict[str, list[dict]] = {}
     for row in insurance:
         by_type.setdefault(row["insuranceType"] or "", []).append(row)
+    convert = _minimum_converter(ctx, ccy)
+    if convert is None and any(rules.insurance_minimums.get(t) for t in rules.required_insurance):
+        out.add("insurance.minimum_unchecked",
+                f"Insurance minimums are in {rules.insurance_currency} and no {rules.insurance_currency}->{ccy} rate was given: limits not checked",
+                minimumCurrency=rules.insurance_currency, currency=ccy)
     for required in rules.required_insurance:
         rows = by_type.get(required, [])
         label = insurance_label(required)
         if not rows:
-            add("insurance.missing", "high", f"{label}: not provided", insuranceType=required)
+            out.add("insurance.missing", f"{label}: not provided", insuranceType=required)
             continue
         if all(r["isNotApplicable"] for r in rows):
-            add("insurance.not_applicable", "medium", f"{label}: marked not applicable", insuranceType=required)
+            out.add("insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required)
             continue
         minimum = rules.insurance_minimums.get(required)
+        if not minimum or convert is None:
+            continue
         for r in rows:
             if r["isNotApplicable"]:
                 continue
-            if minimum:
-                occ = r["perOccurrenceLimit"].value if r["perOccurrenceLimit"] else None
-                agg = r["aggregateLimit"].value if r["aggregateLimit"] else None
-                if minimum.per_occurrence is not None and (occ is None or occ < minimum.per_occurrence):
-                    add("insurance.below_minimum", "medium", f"{label}: per-occurrence limit {_amt(occ, ctx_ccy(ctx, record))} below {_amt(minimum.per_occurrence, ctx_ccy(ctx, record))}",
-                        insuranceType=required, limit=occ, minimum=minimum.per_occurrence)
-                if minimum.aggregate is not None and (agg is None or agg < minimum.aggregate):
-                    add("insurance.below_minimum", "medium", f"{label}: aggregate limit {_amt(agg, ctx_ccy(ctx, record))} below {_amt(minimum.aggregate, ctx_ccy(ctx, record))}",
-                        insuranceType=required, limit=agg, minimum=minimum.aggregate)
+            for field, words, floor in (("perOccurrenceLimit", "per-occurrence", minimum.per_occurrence),
+                                        ("aggregateLimit", "aggregate", minimum.aggregate)):
+                if floor is None:
+                    continue
+                limit = r[field].value if r[field] else None
+                floor_here = convert(floor)
+                if limit is None or limit < floor_here:
+                    out.add("insurance.below_minimum", f"{label}: {words} limit {amt(limit)} below the minimum {amt(floor_here)}",
+                            insuranceType=required, field=field, limit=limit, minimum=floor_here, currency=ccy,
+                            minimumAsWritten=floor, minimumCurrency=rules.insurance_currency)
     for r in insurance:
         if r["isNotApplicable"]:
             continue
-        label = r["insuranceLabel"]
-        if r["status"] == "expired":
-            add("insurance.expired", "high", f"{label} policy expired {r['policyExpirationDate']}", insuranceType=r["insuranceType"], policyExpirationDate=r["policyExpirationDate"])
-        elif r["status"] == "expires before project end":
-            add("insurance.before_project_end", "medium", f"{label} expires {r['policyExpirationDate']}, before project end {ctx.project.end}",
-                insuranceType=r["insuranceType"], policyExpirationDate=r["policyExpirationDate"], projectEnd=ctx.project.end)
-        elif r["status"].startswith("expires in"):
-            add("insurance.expiring", "medium", f"{label} {r['status']} ({r['policyExpirationDate']})", insuranceType=r["insuranceType"], policyExpirationDate=r["policyExpirationDate"])
-    for c in certificates:
-        if c["status"] == "expired":
-            add("certificate.expired", "low", f"Certificate {c['typeName'] or c['number'] or ''} expired {c['expiresAt']}".replace("  ", " "),
-                certificate=c["typeName"], number=c["number"], expiresAt=c["expiresAt"])
-
-    out.sort(key=lambda f: _ORDER.get(f.severity, 3))
-    return out
-
-
-def ctx_ccy(ctx, record) -> str:
-    return ctx.report_currency or record.submissionCurrency or "USD"
+        label, day, status = r["insuranceLabel"], r["policyExpirationDate"], r["status"]
+        ev = dict(insuranceType=r["insuranceType"], policyExpirationDate=day)
+        if status == "expired":
+            out.add("insurance.expired", f"{label} policy expired {day}", **ev, asOf=ctx.as_of)
+        elif status == "expires before project end":
+            out.add("insurance.before_project_end", f"{label} expires {day}, before project end {ctx.project.end}",
+                    **ev, projectEnd=ctx.project.end)
+        elif status.startswith("expires in"):
+            out.add("insurance.expiring", f"{label} {status} ({day})", **ev, daysToExpiry=r["daysToExpiry"])
 
 
 def verdict(flags: list[Flag], qualification: dict) -> tuple[str, list[str]]:
-    highs = [f.message for f in flags if f.severity == "high"]
-    mediums = [f.message for f in flags if f.severity == "medium"]
-    if highs:
-        return "red", highs[:3]
-    if mediums:
-        return "amber", mediums[:3]
+    """``green``/``amber``/``red`` and the messages that drove it (at most ``MAX_REASONS``)."""
+    for severity, word in (("high", "red"), ("medium", "amber")):
+        top = [f for f in flags if f.severity == severity]
+        if top:
+            return word, _reasons(top)
     status = qualification["status"] or "no status"
-    return "green", [f"{status.replace('_', ' ').capitalize()}; no high or medium flags"]
+    text = status.replace("_", " ").capitalize()
+    if qualification.get("dateExpiresLocal"):
+        text += f", expires {qualification['dateExpiresLocal']}"
+    return "green", [f"{text}; no high or medium flags"]
+
+
+def _reasons(flags: list[Flag]) -> list[str]:
+    by_rule: dict[str, list[Flag]] = {}
+    for f in sorted(flags, key=lambda f: PRIORITY.get(f.rule, 999)):
+        by_rule.setdefault(f.rule, []).append(f)
+    reasons = []
+    for group in list(by_rule.values())[:MAX_REASONS]:
+        more = len(group) - 1
+        reasons.append(group[0].message + (f" (and {more} more like it)" if more else ""))
+    return reasons

@@ -45,9 +45,14 @@ class Rates:
     years: tuple[int, ...] = ()
 
 
+def has_hours(hours: int | None) -> bool:
+    """A year counts towards rates only with a positive number of hours."""
+    return hours is not None and hours > 0
+
+
 def rate(cases: int, hours: int | None) -> Decimal | None:
-    """Cases per 200,000 hours; ``None`` when hours are missing or zero."""
-    if not hours or hours <= 0:
+    """Cases per 200,000 hours; ``None`` when hours are missing, zero (or negative)."""
+    if not has_hours(hours):
         return None
     return Decimal(cases) * HOURS_BASE / Decimal(hours)
 
@@ -57,15 +62,15 @@ def year_rates(y: OshaYear) -> Rates:
         trir=rate(y.recordable, y.hours),
         dart=rate(y.dart_cases, y.hours),
         ltir=rate(y.days_away, y.hours),
-        hours=y.hours or 0,
+        hours=y.hours if has_hours(y.hours) else 0,
         years=(y.year,) if y.year is not None else (),
     )
 
 
 def pooled_rates(years: Iterable[OshaYear]) -> Rates:
     """Rates over several years: total cases over total hours."""
-    ys = [y for y in years if y.hours]
-    hours = sum(y.hours or 0 for y in ys)
+    ys = [y for y in years if has_hours(y.hours)]
+    hours = sum(y.hours for y in ys)
     return Rates(
         trir=rate(sum(y.recordable for y in ys), hours),
         dart=rate(sum(y.dart_cases for y in ys), hours),

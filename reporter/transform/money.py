@@ -14,7 +14,7 @@ import copy
 import functools
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import parse_pattern
@@ -56,9 +56,29 @@ def minor_units(code: str) -> int:
     return MINOR_UNITS[validate_currency(code)]
 
 
+def round_to(amount: Decimal, places: int, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+    """Round (half-even by default) to ``places`` decimals, whatever the size of ``amount``
+    (the default 28-digit context would refuse to quantize a very large figure)."""
+    with localcontext() as ctx:
+        ctx.prec = max(28, amount.adjusted() + places + 2)
+        return amount.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+
+
+def round_display(value: Decimal, places: int) -> Decimal:
+    """Round a ratio or rate for a reader (half-up: 2.25 -> 2.3), as printf-style displays do."""
+    return round_to(value, places, ROUND_HALF_UP)
+
+
+def multiply(a: Decimal, b: Decimal) -> Decimal:
+    """``a * b`` exactly (enough digits for both operands)."""
+    with localcontext() as ctx:
+        ctx.prec = max(28, len(a.as_tuple().digits) + len(b.as_tuple().digits) + 2)
+        return a * b
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    """Round to the currency's ISO minor units (banker's rounding)."""
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_EVEN)
+    """Round to the currency's ISO 4217 minor units (half-even: 0.5 JPY -> 0, 1.5 JPY -> 2)."""
+    return round_to(amount, minor_units(currency))
 
 
 @dataclass(frozen=True)
@@ -109,7 +129,10 @@ def format_money(amount: Decimal | None, currency: str, locale: str = "en_US") -
     loc = babel_locale(locale)
     pattern = copy.copy(parse_pattern(loc.currency_formats["standard"]))
     pattern.frac_prec = (digits, digits)
-    return pattern.apply(quantize(amount, currency), loc, currency=currency, currency_digits=False)
+    value = quantize(amount, currency)
+    with localcontext() as ctx:  # Babel quantizes again in the current context: make room
+        ctx.prec = max(28, value.adjusted() + digits + 2)
+        return pattern.apply(value, loc, currency=currency, currency_digits=False)
 
 
 @functools.lru_cache(maxsize=32)

@@ -54,15 +54,23 @@ def redact_report(report, what: str):
             flags.append(f)
     r.flags = flags
     generic_for = {f.message: g.message for f, g in zip(report.flags, flags) if f.message != g.message}
-    r.verdict_reasons = [generic_for.get(m, m) for m in report.verdict_reasons]
+    r.verdict_reasons = [_reason(m, generic_for) for m in report.verdict_reasons]
     r.fx_note = f"{report.fx_note} {NOTE}" if report.fx_note else NOTE
     if hasattr(r, "redacted"):
         r.redacted = what
     return r
 
 
+def _reason(message: str, generic_for: dict[str, str]) -> str:
+    """A verdict reason is a flag's message, possibly with " (and N more like it)" appended."""
+    for original, generic in generic_for.items():
+        if message == original or message.startswith(original + " (and "):
+            return generic + message[len(original):]
+    return message
+
+
 def _generic(rule: str) -> str:
     return {
-        "capacity.bondingSingle": "Award exceeds single-project bonding capacity (figures withheld)",
-        "capacity.bondingAggregate": "Backlog + award exceed aggregate bonding capacity (figures withheld)",
+        "capacity.bonding_single": "Award exceeds single-project bonding capacity (figures withheld)",
+        "capacity.bonding_aggregate": "Backlog + award exceed aggregate bonding capacity (figures withheld)",
     }.get(rule, "Line-of-credit use above the threshold (figures withheld)")

@@ -21,11 +21,17 @@ from reporter.api.models import (
     TOP_LEVEL_MONEY_FIELDS,
     Qualification,
 )
-from reporter.transform import metrics
+from reporter.errors import CurrencyError
 from reporter.transform.dates import days_between, get_zone, local_day
-from reporter.transform.fx import FxTable
+from reporter.transform.figures import CapacityCheck, capacity_checks, financial_figures, safety_figures
+from reporter.transform.fx import FxRate, FxTable, apply_rate
 from reporter.transform.money import Money, validate_currency
+from reporter.transform.privacy import mask_tax_fields, mask_tax_id
 from reporter.transform.rules import DEFAULT_RULES, Rules
+
+__all__ = ["Project", "ReportContext", "Flag", "CapacityCheck", "Report", "build_report", "mask_tax_id"]
+
+ASSUMED_CURRENCY = "USD"  # what a record without ``submissionCurrency`` is taken to be in (flagged)
 
 
 @dataclass(frozen=True)
@@ -57,16 +63,6 @@ class Flag:
     evidence: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class CapacityCheck:
-    key: str
-    label: str
-    award_or_load: Decimal | None  # what is measured (award, or backlog + award)
-    limit: Decimal | None
-    ratio: Decimal | None
-    exceeded: bool | None  # None when it cannot be judged (missing limit)
-
-
 @dataclass
 class Report:
     company_id: str
@@ -91,39 +87,35 @@ class Report:
     project: Project
     other_fields: dict[str, Any]
     fx_note: str | None = None
-
-
-def mask_tax_id(value: str | None, show: bool = False) -> str | None:
-    """Keep the last 4 characters: ``*****6789``."""
-    if value is None or show:
-        return value
-    v = str(value)
-    if len(v) <= 4:
-        return "*" * len(v)
-    return "*" * (len(v) - 4) + v[-4:]
+    # Added fields (keep the ones above stable; renderers read them)
+    currency_assumed: bool = False  # submissionCurrency was missing and taken as USD
+    fx_rate: FxRate | None = None  # the rate every converted figure used
 
 
 def build_report(record: Qualification, ctx: ReportContext) -> Report:
+    """Normalise one record. Raises ``CurrencyError`` (a ``ReporterError``) for a currency that is
+    not ISO 4217 or a conversion without a rate; nothing else for any record of valid shape."""
     from reporter.transform import flags as flag_rules
     from reporter.transform.sections_data import section_rows
 
     zone = get_zone(ctx.timezone)
-    sub_ccy = validate_currency(record.submissionCurrency or "USD", where=f"{record.id}: submissionCurrency")
+    where = f"record {record.id or '(no id)'}: submissionCurrency"
+    currency_assumed = record.submissionCurrency is None or not record.submissionCurrency.strip()
+    sub_ccy = ASSUMED_CURRENCY if currency_assumed else validate_currency(record.submissionCurrency, where=where)
     report_ccy = validate_currency(ctx.report_currency, where="--currency") if ctx.report_currency else sub_ccy
+    fx_rate: FxRate | None = None
+    if report_ccy != sub_ccy:
+        if ctx.fx is None:
+            raise CurrencyError(
+                f"record {record.id or '(no id)'}: amounts are in {sub_ccy}; converting to {report_ccy} needs --fx-rates"
+            )
+        fx_rate = ctx.fx.lookup(sub_ccy, report_ccy, ctx.as_of)
 
     def money(amount: Decimal | None) -> Money | None:
         if amount is None:
             return None
         m = Money(amount=amount, currency=sub_ccy)
-        if report_ccy != sub_ccy:
-            if ctx.fx is None:
-                from reporter.errors import CurrencyError
-
-                raise CurrencyError(
-                    f"{record.id}: amounts are in {sub_ccy}; converting to {report_ccy} needs --fx-rates"
-                )
-            m = ctx.fx.convert(m, report_ccy, ctx.as_of)
-        return m
+        return apply_rate(m, fx_rate) if fx_rate is not None else m
 
     q = record.qualification
     amounts: dict[str, Money | None] = {f: money(getattr(record, f)) for f in TOP_LEVEL_MONEY_FIELDS}
@@ -143,7 +135,71 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         "internalTotalLimit": amounts["internalTotalLimit"],
     }
 
-    company = {
+    safety = safety_figures(record, ctx.rules)
+    financial = financial_figures(record, amounts, money)
+    capacity = capacity_checks(amounts, financial, ctx.project.value, ctx.rules)
+    sections = section_rows(record, ctx, money, zone)
+
+    flags = flag_rules.evaluate(
+        record=record,
+        qualification=qualification,
+        safety=safety,
+        financial=financial,
+        capacity=capacity,
+        insurance=sections["insurance"],
+        certificates=sections["certificates"],
+        ctx=ctx,
+        currency=report_ccy,
+        currency_assumed=currency_assumed,
+    )
+    verdict, reasons = flag_rules.verdict(flags, qualification)
+    return Report(
+        company_id=record.id or "",
+        company_name=record.companyName or "(no company name)",
+        as_of=ctx.as_of,
+        generated_at=ctx.generated_at,
+        timezone=ctx.timezone,
+        locale=ctx.locale,
+        currency=report_ccy,
+        submission_currency=sub_ccy,
+        company=_company(record, ctx.show_tax_id),
+        qualification=qualification,
+        amounts=amounts,
+        safety=safety,
+        financial=financial,
+        capacity=capacity,
+        insurance_status=sections["insurance"],
+        flags=flags,
+        verdict=verdict,
+        verdict_reasons=reasons,
+        sections=sections,
+        project=ctx.project,
+        other_fields=mask_tax_fields(_other_fields(record), ctx.show_tax_id),
+        fx_note=currency_note(sub_ccy, report_ccy, fx_rate, currency_assumed),
+        currency_assumed=currency_assumed,
+        fx_rate=fx_rate,
+    )
+
+
+def currency_note(sub_ccy: str, report_ccy: str, rate: FxRate | None, assumed: bool) -> str | None:
+    """The line under page one that says what currency the figures are in (``None``: as submitted)."""
+    if rate is not None:
+        how = " (inverse of the table's rate)" if rate.inverted else ""
+        text = (
+            f"Amounts in {report_ccy} (submitted in {sub_ccy}, converted at {rate.rate}{how} on "
+            f"{rate.day.isoformat()}); original amounts are kept beside each figure"
+        )
+    elif assumed:
+        text = f"Amounts in {sub_ccy} as submitted"
+    else:
+        return None
+    if assumed:
+        text += f"; the record gives no submissionCurrency, so its amounts were taken as {ASSUMED_CURRENCY}"
+    return text
+
+
+def _company(record: Qualification, show_tax_id: bool) -> dict[str, Any]:
+    return {
         "id": record.id,
         "uniqueId": record.uniqueId,
         "companyName": record.companyName,
@@ -156,7 +212,7 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         "yearFounded": record.yearFounded,
         "stateFounded": record.stateFounded,
         "taxIdType": record.taxIdType,
-        "federalTaxId": mask_tax_id(record.federalTaxId, ctx.show_tax_id),
+        "federalTaxId": mask_tax_id(record.federalTaxId, show_tax_id),
         "submissionCurrency": record.submissionCurrency,
         "numberOfHomeOfficeEmployees": record.numberOfHomeOfficeEmployees,
         "numberOfFieldSupervisoryEmployees": record.numberOfFieldSupervisoryEmployees,
@@ -179,171 +235,6 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         "submittedAt": record.submittedAt,
         "updatedAt": record.updatedAt,
     }
-
-    safety = _safety(record, ctx.rules)
-    financial = _financial(record, amounts, money)
-    capacity = _capacity(amounts, financial, ctx.project, money)
-    sections = section_rows(record, ctx, money, zone)
-    insurance_status = sections["insurance"]
-
-    flags = flag_rules.evaluate(
-        record=record,
-        qualification=qualification,
-        safety=safety,
-        financial=financial,
-        capacity=capacity,
-        insurance=insurance_status,
-        certificates=sections["certificates"],
-        ctx=ctx,
-    )
-    verdict, reasons = flag_rules.verdict(flags, qualification)
-    fx_note = None
-    if report_ccy != sub_ccy and ctx.fx is not None:
-        sample = next((m for m in amounts.values() if m is not None and m.converted), None)
-        if sample:
-            c = sample.converted
-            fx_note = (
-                f"Amounts in {report_ccy} (submitted in {sub_ccy}, converted at {c.rate} on "
-                f"{c.rate_date.isoformat()}); original amounts are kept beside each figure"
-            )
-    return Report(
-        company_id=record.id or "",
-        company_name=record.companyName or "(no company name)",
-        as_of=ctx.as_of,
-        generated_at=ctx.generated_at,
-        timezone=ctx.timezone,
-        locale=ctx.locale,
-        currency=report_ccy,
-        submission_currency=sub_ccy,
-        company=company,
-        qualification=qualification,
-        amounts=amounts,
-        safety=safety,
-        financial=financial,
-        capacity=capacity,
-        insurance_status=insurance_status,
-        flags=flags,
-        verdict=verdict,
-        verdict_reasons=reasons,
-        sections=sections,
-        project=ctx.project,
-        other_fields=_other_fields(record),
-        fx_note=fx_note,
-    )
-
-
-def _safety(record: Qualification, rules: Rules) -> dict[str, Any]:
-    years = [
-        metrics.OshaYear(
-            year=o.year,
-            deaths=o.totalNumberDeathsBoxG or 0,
-            days_away=o.totalNumberCasesDaysAwayBoxH or 0,
-            restricted=o.totalNumberCasesRestrictionTransferBoxI or 0,
-            other=o.otherRecordableCasesBoxJ or 0,
-            hours=o.totalHoursWorked,
-        )
-        for o in record.osha300Results
-    ]
-    rows = []
-    for y in sorted(years, key=lambda y: (y.year is None, y.year or 0)):
-        r = metrics.year_rates(y)
-        rows.append(
-            {
-                "year": y.year,
-                "hoursWorked": y.hours,
-                "deaths": y.deaths,
-                "daysAway": y.days_away,
-                "restricted": y.restricted,
-                "other": y.other,
-                "recordable": y.recordable,
-                "trir": r.trir,
-                "dart": r.dart,
-                "ltir": r.ltir,
-                "lowHours": bool(y.hours) and y.hours < rules.low_hours,
-            }
-        )
-    recent = metrics.latest_years(years, rules.pooled_years)
-    pooled = metrics.pooled_rates(recent)
-    emrs = sorted(
-        [(e.year, e.experienceModificationRating) for e in record.experienceModificationRatings
-         if e.year is not None and e.experienceModificationRating is not None]
-    )
-    emr_values = [v for _, v in emrs]
-    last3 = emr_values[-3:]
-    return {
-        "years": rows,
-        "threeYear": {
-            "trir": pooled.trir,
-            "dart": pooled.dart,
-            "ltir": pooled.ltir,
-            "hoursWorked": pooled.hours,
-            "years": list(pooled.years),
-        },
-        "emr": [{"year": y, "value": v} for y, v in emrs],
-        "emrLatest": {"year": emrs[-1][0], "value": emrs[-1][1]} if emrs else None,
-        "emrAverage3": metrics.mean(last3),
-        "emrAverageYears": [y for y, _ in emrs[-3:]],
-        "emrTrend": metrics.trend(emr_values),
-        "fatalities": [
-            {"year": y.year, "deaths": y.deaths} for y in years if y.deaths and y.year is not None
-        ],
-    }
-
-
-def _financial(record: Qualification, amounts: dict[str, Money | None], money) -> dict[str, Any]:
-    revs = sorted(
-        [(r.year, money(r.estimatedVolumeRevenue)) for r in record.annualVolumeRevenues
-         if r.year is not None and r.estimatedVolumeRevenue is not None],
-        key=lambda t: t[0],
-    )
-    years = []
-    prev = None
-    for year, m in revs:
-        years.append({"year": year, "revenue": m, "change": metrics.change_ratio(m.value, prev.value if prev else None)})
-        prev = m
-    loc_total = amounts["bankLineOfCreditTotal"]
-    loc_out = amounts["bankLineOfCreditOutstanding"]
-    largest = None
-    for ref in record.completedReferences:
-        if ref.value is None:
-            continue
-        if largest is None or ref.value > largest.value or (ref.isLargestProject and not largest.isLargestProject and ref.value >= largest.value):
-            largest = ref
-    return {
-        "revenue": years,
-        "revenueLatest": years[-1] if years else None,
-        "lineOfCreditUtilisation": metrics.ratio(
-            loc_out.value if loc_out else None, loc_total.value if loc_total else None
-        ),
-        "largestProject": (
-            {"projectName": largest.projectName, "year": largest.yearCompleted, "value": money(largest.value)}
-            if largest
-            else None
-        ),
-    }
-
-
-def _capacity(amounts, financial, project: Project, money) -> list[CapacityCheck]:
-    award = project.value
-    if award is None:
-        return []
-    backlog = amounts["currentEstimatedBacklog"]
-    load = award + backlog.value if backlog else None
-
-    def check(key, label, measured, limit_money):
-        limit = limit_money.value if limit_money is not None else None
-        r = metrics.ratio(measured, limit)
-        exceeded = None if measured is None or limit is None else measured > limit
-        return CapacityCheck(key, label, measured, limit, r, exceeded)
-
-    largest = financial["largestProject"]
-    return [
-        check("singleLimit", "Award vs internal single limit", award, amounts["internalSingleLimit"]),
-        check("totalLimit", "Backlog + award vs internal total limit", load, amounts["internalTotalLimit"]),
-        check("bondingSingle", "Award vs single-project bonding", award, amounts["suretySingleProjectBondingCapacity"]),
-        check("bondingAggregate", "Backlog + award vs aggregate bonding", load, amounts["suretyAggregateBondingCapacity"]),
-        check("largestProject", "Award vs largest completed project", award, largest["value"] if largest else None),
-    ]
 
 
 def _other_fields(record: Qualification) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from reporter import __version__
 from reporter.transform.dates import format_iso
-from reporter.transform.money import Money
+from reporter.transform.money import Money, round_to
 
 
 def plain(value: Any) -> Any:
@@ -42,12 +42,47 @@ def plain(value: Any) -> Any:
 
 
 def _round(d: Decimal | None, places: int = 4) -> str | None:
-    return None if d is None else format(d.quantize(Decimal(1).scaleb(-places)), "f")
+    return None if d is None else format(round_to(d, places), "f")
+
+
+def _capacity(c) -> dict[str, Any]:
+    return {
+        "key": c.key,
+        "rule": c.rule,
+        "label": c.label,
+        "measured": plain(c.award_or_load),
+        "limit": plain(c.limit),
+        "ratio": _round(c.ratio),
+        "threshold": plain(c.threshold),
+        "exceeded": c.exceeded,
+    }
+
+
+def _financial(f: dict) -> dict[str, Any]:
+    out = plain(f)
+    for row, src in zip(out["revenue"], f["revenue"]):
+        row["change"] = _round(src["change"])
+    if f["revenueLatest"]:
+        out["revenueLatest"]["change"] = _round(f["revenueLatest"]["change"])
+    out["lineOfCreditUtilisation"] = _round(f["lineOfCreditUtilisation"])
+    return out
+
+
+# Derived figures in section rows: rounded to 4 decimals like the safety block (amounts stay exact).
+_ROUNDED = {"osha": ("trir", "dart", "ltir"), "revenue": ("change",)}
+
+
+def _sections(sections: dict) -> dict[str, Any]:
+    out = plain(sections)
+    for key, fields in _ROUNDED.items():
+        for row, src in zip(out.get(key, []), sections.get(key, [])):
+            for name in fields:
+                row[name] = _round(src.get(name))
+    return out
 
 
 def report_to_json(report) -> dict[str, Any]:
     q = dict(report.qualification)
-    q.pop("dateExpiresLocal", None)
     safety = report.safety
     return {
         "schema": "reporter.report/1",
@@ -59,6 +94,7 @@ def report_to_json(report) -> dict[str, Any]:
         "timezone": report.timezone,
         "reportCurrency": report.currency,
         "submissionCurrency": report.submission_currency,
+        "currencyAssumed": report.currency_assumed,
         "verdict": report.verdict,
         "verdictReasons": list(report.verdict_reasons),
         "flags": [
@@ -93,10 +129,10 @@ def report_to_json(report) -> dict[str, Any]:
             "emrAverage3": _round(safety["emrAverage3"]),
             "emrTrend": safety["emrTrend"],
         },
-        "financial": plain(report.financial),
-        "capacity": plain(report.capacity),
-        "project": plain(report.project),
-        "sections": plain(report.sections),
+        "financial": _financial(report.financial),
+        "capacity": [_capacity(c) for c in report.capacity],
+        "project": {**plain(report.project), "currency": report.currency},
+        "sections": _sections(report.sections),
         "otherFields": plain(report.other_fields),
         "fxNote": report.fx_note,
     }

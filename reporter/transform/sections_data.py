@@ -49,7 +49,7 @@ def section_rows(record: Qualification, ctx, money: Callable, zone: ZoneInfo) ->
         if ctx.project.end and day < ctx.project.end:
             return "expires before project end", days
         if days <= warn_days:
-            return f"expires in {days} days", days
+            return f"expires in {days} day{'' if days == 1 else 's'}", days
         return "current", days
 
     insurance = []

@@ -1,0 +1,158 @@
+"""Transform stage: the page-one figures (safety, financial, capacity) of one record.
+
+Input: the ``Qualification`` wire model, the record's ``Money`` amounts (already converted to the
+report currency when asked), a money converter, the ``Project`` and the ``Rules``.
+Output: plain dicts (``Report.safety``, ``Report.financial``) and ``CapacityCheck`` values, with
+exact ``Decimal`` figures (rounded only for display) and ``None`` where a figure cannot be computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from reporter.api.models import Qualification
+from reporter.transform import metrics
+from reporter.transform.money import Money
+from reporter.transform.rules import Rules
+
+
+@dataclass(frozen=True)
+class CapacityCheck:
+    key: str
+    label: str
+    award_or_load: Decimal | None  # what is measured (award, or backlog + award)
+    limit: Decimal | None
+    ratio: Decimal | None
+    exceeded: bool | None  # None when it cannot be judged (missing limit)
+    rule: str = ""  # the flag rule id this check raises
+    threshold: Decimal = Decimal(1)  # exceeded when measured > threshold x limit
+    limit_name: str = ""  # reader's name of the limit ("internal single limit")
+
+
+def osha_years(record: Qualification) -> list[metrics.OshaYear]:
+    return [
+        metrics.OshaYear(
+            year=o.year,
+            deaths=o.totalNumberDeathsBoxG or 0,
+            days_away=o.totalNumberCasesDaysAwayBoxH or 0,
+            restricted=o.totalNumberCasesRestrictionTransferBoxI or 0,
+            other=o.otherRecordableCasesBoxJ or 0,
+            hours=o.totalHoursWorked,
+        )
+        for o in record.osha300Results
+    ]
+
+
+def safety_figures(record: Qualification, rules: Rules) -> dict[str, Any]:
+    years = osha_years(record)
+    rows = []
+    for y in sorted(years, key=lambda y: (y.year is None, y.year or 0)):
+        r = metrics.year_rates(y)
+        rows.append(
+            {
+                "year": y.year,
+                "hoursWorked": y.hours,
+                "deaths": y.deaths,
+                "daysAway": y.days_away,
+                "restricted": y.restricted,
+                "other": y.other,
+                "recordable": y.recordable,
+                "trir": r.trir,
+                "dart": r.dart,
+                "ltir": r.ltir,
+                "lowHours": metrics.has_hours(y.hours) and y.hours < rules.low_hours,
+                "noHours": not metrics.has_hours(y.hours),
+            }
+        )
+    recent = metrics.latest_years(years, rules.pooled_years)
+    pooled = metrics.pooled_rates(recent)
+    emrs = sorted(
+        (e.year, e.experienceModificationRating)
+        for e in record.experienceModificationRatings
+        if e.year is not None and e.experienceModificationRating is not None
+    )
+    emr_values = [v for _, v in emrs]
+    return {
+        "years": rows,
+        "threeYear": {
+            "trir": pooled.trir,
+            "dart": pooled.dart,
+            "ltir": pooled.ltir,
+            "hoursWorked": pooled.hours,
+            "years": list(pooled.years),
+        },
+        "emr": [{"year": y, "value": v} for y, v in emrs],
+        "emrLatest": {"year": emrs[-1][0], "value": emrs[-1][1]} if emrs else None,
+        "emrAverage3": metrics.mean(emr_values[-3:]),
+        "emrAverageYears": [y for y, _ in emrs[-3:]],
+        "emrTrend": metrics.trend(emr_values),
+        "fatalities": [{"year": y.year, "deaths": y.deaths} for y in years if y.deaths > 0 and y.year is not None],
+    }
+
+
+def financial_figures(record: Qualification, amounts: dict[str, Money | None], money: Callable) -> dict[str, Any]:
+    revs = sorted(
+        ((r.year, money(r.estimatedVolumeRevenue)) for r in record.annualVolumeRevenues
+         if r.year is not None and r.estimatedVolumeRevenue is not None),
+        key=lambda t: t[0],
+    )
+    years = []
+    prev = None
+    for year, m in revs:
+        years.append({"year": year, "revenue": m, "change": metrics.change_ratio(m.value, prev.value if prev else None)})
+        prev = m
+    loc_total = amounts["bankLineOfCreditTotal"]
+    loc_out = amounts["bankLineOfCreditOutstanding"]
+    largest = None
+    for ref in record.completedReferences:
+        if ref.value is None:
+            continue
+        if largest is None or ref.value > largest.value or (
+            ref.isLargestProject and not largest.isLargestProject and ref.value >= largest.value
+        ):
+            largest = ref
+    return {
+        "revenue": years,
+        "revenueLatest": years[-1] if years else None,
+        "lineOfCreditUtilisation": metrics.ratio(
+            loc_out.value if loc_out else None, loc_total.value if loc_total else None
+        ),
+        "largestProject": (
+            {"projectName": largest.projectName, "year": largest.yearCompleted, "value": money(largest.value)}
+            if largest
+            else None
+        ),
+    }
+
+
+def capacity_checks(amounts, financial, award: Decimal | None, rules: Rules) -> list[CapacityCheck]:
+    """The award (in the report currency) against limits, capacities and the largest job.
+
+    Backlog + award uses a missing backlog as 0 (the award alone is still a lower bound).
+    """
+    if award is None:
+        return []
+    backlog = amounts["currentEstimatedBacklog"]
+    load = award + (backlog.value if backlog else 0)
+
+    def check(key, rule, label, limit_name, measured, limit_money, threshold=Decimal(1)):
+        limit = limit_money.value if limit_money is not None else None
+        r = metrics.ratio(measured, limit)
+        exceeded = None if limit is None else measured > limit * threshold
+        return CapacityCheck(key, label, measured, limit, r, exceeded, rule, threshold, limit_name)
+
+    largest = financial["largestProject"]
+    return [
+        check("singleLimit", "capacity.single_limit", "Award vs internal single limit", "internal single limit",
+              award, amounts["internalSingleLimit"]),
+        check("totalLimit", "capacity.total_limit", "Backlog + award vs internal total limit", "internal total limit",
+              load, amounts["internalTotalLimit"]),
+        check("bondingSingle", "capacity.bonding_single", "Award vs single-project bonding", "single-project bonding capacity",
+              award, amounts["suretySingleProjectBondingCapacity"]),
+        check("bondingAggregate", "capacity.bonding_aggregate", "Backlog + award vs aggregate bonding", "aggregate bonding capacity",
+              load, amounts["suretyAggregateBondingCapacity"]),
+        check("largestProject", "capacity.largest_project", "Award vs largest completed project", "largest completed project",
+              award, largest["value"] if largest else None, rules.largest_project_ratio),
+    ]

@@ -1,0 +1,174 @@
+"""Transform stage (settings side): read a GC's rules file (``--rules FILE``, TOML).
+
+Input: the path of a TOML file (read with the standard library's ``tomllib``; floats are read as
+``Decimal``). Output: a ``Rules`` value: the defaults with the file's values laid over them.
+Any unknown key, wrong type or unknown severity is a ``ConfigError`` of one line that names the
+file and the key. This module is the only transform module that reads a file; the transform
+functions themselves stay pure.
+
+The format (every key optional; README "Rules file" has a commented example)::
+
+    [qualification]  expiry_warning_days
+    [safety]         emr_caution emr_critical trir_caution dart_caution fatality_lookback_years
+                     low_hours pooled_years
+    [capacity]       largest_project_ratio
+    [financial]      loc_utilisation_caution revenue_drop_caution
+    [insurance]      required currency expiry_warning_days
+    [insurance.minimums.<TYPE>]  per_occurrence aggregate
+    [certificates]   expiry_warning_days
+    [severities]     "<rule id>" = "high" | "medium" | "low" | "off"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reporter.errors import ConfigError, CurrencyError
+from reporter.transform.money import validate_currency
+from reporter.transform.rules import DEFAULT_RULES, OFF, RULE_IDS, SEVERITIES, InsuranceMinimum, Rules
+
+# (section, key) -> (Rules attribute, kind)
+_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("qualification", "expiry_warning_days"): ("expiry_warning_days", "days"),
+    ("safety", "emr_caution"): ("emr_caution", "number"),
+    ("safety", "emr_critical"): ("emr_critical", "number"),
+    ("safety", "trir_caution"): ("trir_caution", "number"),
+    ("safety", "dart_caution"): ("dart_caution", "number"),
+    ("safety", "fatality_lookback_years"): ("fatality_lookback_years", "count"),
+    ("safety", "low_hours"): ("low_hours", "count"),
+    ("safety", "pooled_years"): ("pooled_years", "positive"),
+    ("capacity", "largest_project_ratio"): ("largest_project_ratio", "number"),
+    ("financial", "loc_utilisation_caution"): ("loc_utilisation_caution", "number"),
+    ("financial", "revenue_drop_caution"): ("revenue_drop_caution", "signed"),
+    ("insurance", "required"): ("required_insurance", "types"),
+    ("insurance", "currency"): ("insurance_currency", "currency"),
+    ("insurance", "expiry_warning_days"): ("insurance_expiry_warning_days", "days"),
+    ("certificates", "expiry_warning_days"): ("certificate_expiry_warning_days", "days"),
+}
+_SECTIONS = {s for s, _ in _FIELDS} | {"severities"}
+_KIND_TEXT = {
+    "days": "a whole number of days (>= 0)",
+    "count": "a whole number (>= 0)",
+    "positive": "a whole number (>= 1)",
+    "number": "a number (>= 0)",
+    "signed": "a number",
+    "types": "a list of insurance type codes (strings)",
+    "currency": "an ISO 4217 currency code",
+    "amount": "an amount (>= 0)",
+}
+
+
+class _Bad(Exception):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+
+
+def _typename(v: Any) -> str:
+    return {bool: "a boolean", int: "an integer", Decimal: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _value(key: str, kind: str, v: Any) -> Any:
+    def bad() -> _Bad:
+        return _Bad(key, f"expected {_KIND_TEXT[kind]}, got {_typename(v)} {v!r}")
+
+    if kind in ("days", "count", "positive"):
+        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if kind == "positive" else 0):
+            raise bad()
+        return v
+    if kind in ("number", "signed", "amount"):
+        if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+            raise bad()
+        d = Decimal(v)
+        if not d.is_finite() or (kind != "signed" and d < 0):
+            raise bad()
+        return d
+    if kind == "types":
+        if not isinstance(v, list) or not all(isinstance(t, str) and t.strip() for t in v):
+            raise bad()
+        return tuple(dict.fromkeys(t.strip().upper() for t in v))
+    if kind == "currency":
+        if not isinstance(v, str):
+            raise bad()
+        try:
+            return validate_currency(v, where=key)
+        except CurrencyError as exc:
+            raise _Bad(key, str(exc).split(": ", 1)[-1]) from None
+    raise AssertionError(kind)
+
+
+def _minimums(table: Any, base: dict[str, InsuranceMinimum]) -> dict[str, InsuranceMinimum]:
+    if not isinstance(table, dict):
+        raise _Bad("insurance.minimums", f"expected a table, got {_typename(table)}")
+    out = dict(base)
+    for itype, spec in table.items():
+        key = f"insurance.minimums.{itype}"
+        if not isinstance(spec, dict):
+            raise _Bad(key, f"expected a table with per_occurrence / aggregate, got {_typename(spec)}")
+        unknown = set(spec) - {"per_occurrence", "aggregate"}
+        if unknown:
+            raise _Bad(f"{key}.{sorted(unknown)[0]}", "unknown key (expected per_occurrence or aggregate)")
+        out[itype.strip().upper()] = InsuranceMinimum(
+            per_occurrence=_value(f"{key}.per_occurrence", "amount", spec["per_occurrence"]) if "per_occurrence" in spec else None,
+            aggregate=_value(f"{key}.aggregate", "amount", spec["aggregate"]) if "aggregate" in spec else None,
+        )
+    return out
+
+
+def _severities(table: Any) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise _Bad("severities", f"expected a table, got {_typename(table)}")
+    out = {}
+    for rule, sev in table.items():
+        key = f'severities."{rule}"'
+        if rule not in RULE_IDS:
+            raise _Bad(key, "unknown rule id (see the README's rule table)")
+        if not isinstance(sev, str) or sev.lower() not in (*SEVERITIES, OFF):
+            raise _Bad(key, f"unknown severity {sev!r} (use high, medium, low or off)")
+        out[rule] = sev.lower()
+    return out
+
+
+def rules_from_dict(doc: dict[str, Any], base: Rules = DEFAULT_RULES) -> Rules:
+    """Lay a decoded rules document over ``base``; raises ``_Bad`` naming the key."""
+    changes: dict[str, Any] = {}
+    for section, table in doc.items():
+        if section not in _SECTIONS:
+            raise _Bad(section, "unknown section (expected one of " + ", ".join(sorted(_SECTIONS)) + ")")
+        if not isinstance(table, dict):
+            raise _Bad(section, f"expected a table, got {_typename(table)}")
+        if section == "severities":
+            changes["severities"] = {**base.severities, **_severities(table)}
+            continue
+        for key, v in table.items():
+            if section == "insurance" and key == "minimums":
+                changes["insurance_minimums"] = _minimums(v, base.insurance_minimums)
+                continue
+            if (section, key) not in _FIELDS:
+                raise _Bad(f"{section}.{key}", "unknown key")
+            attr, kind = _FIELDS[(section, key)]
+            changes[attr] = _value(f"{section}.{key}", kind, v)
+    rules = replace(base, **changes)
+    if rules.emr_critical < rules.emr_caution:
+        raise _Bad("safety.emr_critical", f"{rules.emr_critical} is below safety.emr_caution {rules.emr_caution}")
+    return rules
+
+
+def load_rules(path: Path) -> Rules:
+    """Read ``path`` (TOML) into ``Rules``; ``ConfigError`` naming the file and key on any problem."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh, parse_float=Decimal)
+    except OSError as exc:
+        raise ConfigError(f"--rules {path}: cannot read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"--rules {path}: not valid TOML ({exc})") from None
+    try:
+        return rules_from_dict(doc)
+    except _Bad as exc:
+        raise ConfigError(f"--rules {path}: {exc}") from None
