@@ -91,7 +91,7 @@ def build_task(task: Task) -> dict[str, Any]:
         item["companyId"], item["companyName"] = source.model.id, source.model.companyName
         packet = render_packet(source, task.config, task.name)
         item["files"] = write_packet(packet, task.config.out_dir)
-        item["sourceRecord"] = write_source(task.raw, task.name, task.config.out_dir)
+        item["sourceRecord"] = write_source(task.raw, task.name, task.config)
     except ReporterError as exc:
         item.update(status="error", error=str(exc))
         return item
@@ -113,15 +113,17 @@ def build_task(task: Task) -> dict[str, Any]:
 SOURCES_DIR = "sources"
 
 
-def write_source(raw: dict[str, Any], name: str, out_dir: Path) -> dict[str, Any]:
-    """Keep the record as received beside its packet (``sources/<name>.json``): the archive can be
-    re-checked and re-rendered (``reporter send --redact``) without the API."""
+def write_source(raw: dict[str, Any], name: str, config: BuildConfig) -> dict[str, Any]:
+    """Keep the record as received beside its packet (``sources/<name>.json``, tax ids masked
+    unless ``--show-tax-id``): the archive can be re-checked and re-rendered (``reporter send
+    --redact``) without the API."""
     from reporter.deliver.files import atomic_write, file_entry
+    from reporter.pipeline import source_json
 
-    data = (dumps_exact(raw) + "\n").encode("utf-8")
-    path = out_dir / SOURCES_DIR / f"{name}.json"
+    data = source_json(raw, config)
+    path = config.out_dir / SOURCES_DIR / f"{name}.json"
     atomic_write(path, data)
-    return file_entry(out_dir, path, data)
+    return file_entry(config.out_dir, path, data)
 
 
 def slim_report(report: Any) -> Any:

@@ -59,8 +59,9 @@ def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packe
             from reporter.render.pdf import render_pdf
 
             attachments = [
-                (f"{name}.source.json", dumps_exact(source.raw).encode("utf-8"),
-                 "TradeTapp qualification record as received"),
+                (f"{name}.source.json", source_json(source.raw, config),
+                 "TradeTapp qualification record as received"
+                 + ("" if config.context.show_tax_id else " (tax ids masked to the last 4)")),
             ]
             if "xlsx" in outputs:
                 attachments.append((f"{name}.xlsx", outputs["xlsx"], "Prequalification workbook"))
@@ -70,6 +71,14 @@ def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packe
             if result.blocked:
                 warnings.append(f"refused to load {len(result.blocked)} external resource(s) named in the record")
     return Packet(name=name, report=report, outputs=outputs, warnings=warnings)
+
+
+def source_json(raw: dict[str, Any], config: BuildConfig) -> bytes:
+    """The record as received, for the archive (embedded in the PDF, kept in ``sources/``): exact
+    numbers, and tax ids masked to their last 4 characters unless ``--show-tax-id``."""
+    from reporter.transform.privacy import mask_tax_fields
+
+    return (dumps_exact(mask_tax_fields(raw, config.context.show_tax_id)) + "\n").encode("utf-8")
 
 
 def write_packet(packet: Packet, out_dir: Path) -> dict[str, dict[str, Any]]:

@@ -18,6 +18,7 @@ import pytest
 
 from reporter.cli import main
 from reporter.sections import SECTIONS
+from reporter.transform.privacy import mask_tax_fields
 
 from conftest import EXAMPLE, sample_paths
 
@@ -74,7 +75,13 @@ def test_pdfa3b_with_source_record_and_workbook_attached(built, readers):
         json_names = [n for n in atts if n.endswith(".source.json")]
         assert len(json_names) == 1, list(atts)
         embedded = json.loads(atts[json_names[0]][0], parse_float=Decimal)
-        assert embedded == by_id[item["companyId"]]
+        source = by_id[item["companyId"]]
+        # The source record exactly, except that tax ids leave the machine masked (no --show-tax-id).
+        assert embedded == mask_tax_fields(source)
+        tax_id = source.get("federalTaxId")
+        if tax_id:
+            assert embedded["federalTaxId"] == "*" * (len(tax_id) - 4) + tax_id[-4:]
+            assert f"\"{tax_id}\"".encode() not in atts[json_names[0]][0]
         xlsx_names = [n for n in atts if n.endswith(".xlsx")]
         assert len(xlsx_names) == 1
         workbook = atts[xlsx_names[0]][0]

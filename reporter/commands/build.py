@@ -30,7 +30,7 @@ def add_report_options(p) -> None:
     g.add_argument("--fx-rates", metavar="FILE", help="rates table (CSV date,base,quote,rate or JSON) for --currency")
     g.add_argument("--project-name", help="project the award is for")
     g.add_argument("--project-number", help="project number (file names, headers)")
-    g.add_argument("--project-value", metavar="AMOUNT", help="award amount to check capacity against")
+    g.add_argument("--project-value", metavar="AMOUNT", help="award amount to check capacity against, in the report currency (--currency, else each record's own)")
     g.add_argument("--project-end", metavar="DATE", help="project end: insurance and qualification must outlast it")
     g.add_argument("--show-tax-id", action="store_true", help="print tax ids in full (masked to the last 4 by default)")
     g.add_argument("--rules", metavar="FILE", help="screening rules (TOML) overriding the default thresholds and severities")

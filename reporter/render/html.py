@@ -27,7 +27,7 @@ from reporter import __version__
 from reporter.render import charts
 from reporter.render.assets import asset_dir
 from reporter.sections import KINDS, SECTIONS
-from reporter.transform.dates import get_zone
+from reporter.transform.dates import WholeDay, get_zone
 from reporter.transform.money import Money, format_compact, format_money
 from reporter.transform.sections_data import INSURANCE_LABELS
 
@@ -157,6 +157,16 @@ def _label(value: Any) -> str:
     return str(value).replace("_", " ").capitalize()
 
 
+def _localtime(value: Any, zone) -> str:
+    """An instant as ``YYYY-MM-DD HH:MM ZONE`` in the report's zone; a bare date the API sent as
+    that day alone (it names a day, not an instant, so no zone may shift it)."""
+    if value is None:
+        return ""
+    if isinstance(value, WholeDay):
+        return value.date().isoformat()
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def make_environment(locale: str = "en_US", tz: str = "UTC") -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(asset_dir("templates"))),
@@ -180,7 +190,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC") -> jinja2.Environme
         label=_label,
         money_short=_money_short,
         textdir=_textdir,
-        localtime=lambda v: "" if v is None else v.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+        localtime=lambda v: _localtime(v, zone),
     )
     env.globals["KINDS"] = KINDS
     env.globals["NOT_PROVIDED"] = NOT_PROVIDED

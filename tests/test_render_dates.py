@@ -1,0 +1,34 @@
+"""A date-only dateExpires names a day: no display zone may move it (HTML and workbook)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import openpyxl
+
+from reporter.api.saved import validate_record
+from reporter.render.html import render_html
+from reporter.render.xlsx import render_xlsx
+from reporter.transform.report import ReportContext, build_report
+
+
+def test_bare_date_keeps_its_day_west_of_utc(example_raw):
+    raw = dict(example_raw, qualification=dict(example_raw["qualification"], dateExpires="2027-01-01"))
+    report = build_report(validate_record(raw, "t").model,
+                          ReportContext(as_of=datetime.date(2026, 11, 28), timezone="America/Los_Angeles"))
+    html = render_html(report)
+    assert "2027-01-01" in html and "2026-12-31" not in html
+    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+    values = [c.value for row in wb["Summary"].iter_rows() for c in row]
+    assert datetime.datetime(2027, 1, 1) in values or datetime.date(2027, 1, 1) in values
+
+
+def test_an_instant_is_shown_in_the_report_zone(example_raw):
+    raw = dict(example_raw, qualification=dict(example_raw["qualification"], dateExpires="2027-01-01T03:00:00Z"))
+    report = build_report(validate_record(raw, "t").model,
+                          ReportContext(as_of=datetime.date(2026, 11, 28), timezone="America/Los_Angeles"))
+    html = render_html(report)
+    # 03:00 UTC on Jan 1 is 19:00 on Dec 31 in Los Angeles: the packet shows that day.
+    assert "2026-12-31 19:00 PST" in html
+    assert "expires 2026-12-31" in html
