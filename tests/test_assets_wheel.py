@@ -35,8 +35,14 @@ def test_wheel_contains_every_template_and_style(wheel):
 
 def test_installed_wheel_renders_outside_the_checkout(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
+    # The new environment sees this interpreter's packages (the dependencies) after its own
+    # site-packages, where the wheel goes: the wheel's reporter wins over the checkout's.
+    inner = subprocess.run([str(py), "-c", "import site; print(site.getsitepackages()[0])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    parents = [p for p in sys.path if p.endswith("site-packages")]
+    Path(inner, "_parent_packages.pth").write_text("\n".join(parents) + "\n")
     r = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
         capture_output=True, text=True,
