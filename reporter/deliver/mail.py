@@ -265,6 +265,10 @@ def send(messages: list[EmailMessage], recipients: list[str], settings: SmtpSett
                 raise DeliveryError(f"TLS with {where} failed: {exc.reason or exc}") from None
             smtp.ehlo()
         if settings.user:
+            if settings.tls == "none" and host not in ("localhost", "127.0.0.1", "::1"):
+                raise DeliveryError(
+                    f"refusing to send the SMTP password to {where} without TLS: use --tls starttls or --tls ssl"
+                )
             try:
                 _login(smtp, settings.user, settings.password or "")
             except smtplib.SMTPAuthenticationError as exc:
