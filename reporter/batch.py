@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 from reporter.api.saved import SourceRecord, dumps_exact
 from reporter.config import BuildConfig, describe_config
@@ -244,7 +244,6 @@ async def run_batch(
     names: NamePattern | None = None,
     progress: bool = True,
     total: int | None = None,
-    on_item: Callable[[dict[str, Any]], None] | None = None,
     pool: concurrent.futures.Executor | None = None,
 ) -> BatchOutcome:
     """Build every source; see the module docstring."""
@@ -287,8 +286,6 @@ async def run_batch(
         else:
             outcome.built += 1
         bar.done(item, how)
-        if on_item:
-            on_item(item)
 
     async def run_one(task: Task, seq: int) -> None:
         try:
@@ -309,6 +306,9 @@ async def run_batch(
     try:
         async for label, source in sources:
             seq += 1
+            if total is not None and seq + 1 > total:  # a list page held several records
+                total = seq + 1
+                bar.total(total)
             if isinstance(source, ReporterError):
                 item = _item(label, getattr(source, "company_id", None), None)
                 item.update(status="error", error=str(source))

@@ -101,9 +101,8 @@ def run(args) -> int:
     request = api_request_from_args(args, required=False)
     if not args.inputs and request is None:
         raise UsageError("build: give INPUT files, or --company ID / --ids-file FILE / --all to fetch from TradeTapp")
-    total = None
-    if args.inputs and request is None:
-        total = None  # files may hold list pages: counted as they are read
+    # One record a file until a list page says otherwise; unknown ahead of an API listing.
+    total = len(args.inputs) if args.inputs and request is None else None
     pool = make_pool(jobs)
     try:
         outcome = asyncio.run(

@@ -1,0 +1,219 @@
+"""Benchmarks: the whole performance table of the README, reproducible by anyone.
+
+Run from the repository root (after ``bash .ci/setup``)::
+
+    python tests/benchmarks/run_all.py            # about 5-8 minutes on 2 cores
+    python tests/benchmarks/run_all.py --quick    # fewer runs, a smaller batch: a smoke test
+
+Every figure is the median of several runs and is compared with a baseline measured in the same
+run on the same machine, so the ratios survive noisy shared hardware:
+
+- packet PDF (transform + HTML + PDF/A-3b with attachments + locked fetcher) vs a bare WeasyPrint
+  render of the same HTML;
+- workbook (openpyxl, our writer) vs XlsxWriter writing the same cells, formats and tables;
+- transform (``build_report``) per record;
+- the same three for generated records with 10, 100 and 1000 nested items (half office addresses,
+  half custom questions), to state the cost per 100 nested items and per PDF page;
+- a batch of 50 records against the fake TradeTapp API (real HTTP on 127.0.0.1, some 429s) with
+  ``--jobs 1`` and ``--jobs 2``, and its peak memory for 25 and 50 records.
+
+Each measurement runs in its own process, so its peak resident memory (``ru_maxrss``) is its own.
+Results print as a Markdown table (paste into the README) followed by one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def median_time(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def record_for(case: str) -> dict:
+    """The raw record of a case: a sample file name, or ``nested:N`` (generated)."""
+    from reporter.api.saved import load_file
+
+    if case.startswith("nested:"):
+        from tests.fakes.records import make_record
+
+        n = int(case.split(":")[1])
+        return make_record(1, offices=n // 2, questions=n - n // 2)
+    return load_file(ROOT / "samples" / case)[0].raw
+
+
+def report_for(raw: dict):
+    from datetime import date
+    from decimal import Decimal
+
+    from reporter.api.saved import validate_record
+    from reporter.transform.report import Project, ReportContext, build_report
+
+    ctx = ReportContext(as_of=date(2026, 11, 28), project=Project(name="Bench", number="B-1", value=Decimal(2_000_000)))
+    return validate_record(raw, "bench"), ctx, build_report
+
+
+# ----------------------------------------------------------------------------- one measurement
+
+
+def measure(kind: str, case: str, runs: int) -> dict:
+    """One measurement in this process; returns seconds (median), baseline seconds and extras."""
+    from reporter.config import BuildConfig
+
+    raw = record_for(case)
+    source, ctx, build_report = report_for(raw)
+    out: dict = {"kind": kind, "case": case}
+    if kind == "transform":
+        build_report(source.model, ctx)  # warm caches (Babel, zoneinfo)
+        t, _ = median_time(lambda: build_report(source.model, ctx), runs)
+        out.update(seconds=t)
+    elif kind == "pdf":
+        import weasyprint
+        from pypdf import PdfReader
+        import io
+
+        from reporter.pipeline import render_packet
+        from reporter.render.html import render_html
+
+        config = BuildConfig(out_dir=Path("/tmp"), formats=("pdf",), context=ctx)
+        render_packet(source, config, "bench")  # warm fonts and imports
+        t, packet = median_time(lambda: render_packet(source, config, "bench"), runs)
+        html = render_html(packet.report)
+        base, bare = median_time(lambda: weasyprint.HTML(string=html).write_pdf(), runs)
+        out.update(seconds=t, baseline=base, ratio=t / base,
+                   pages=len(PdfReader(io.BytesIO(packet.outputs["pdf"])).pages))
+    elif kind == "xlsx":
+        from tests.benchmarks.bench_xlsx import plan, write_xlsxwriter
+        from reporter.render.xlsx import render_xlsx
+
+        report = build_report(source.model, ctx)
+        render_xlsx(report)
+        t, data = median_time(lambda: render_xlsx(report), runs)
+        sheets = plan(data)
+        write_xlsxwriter(sheets)
+        base, _ = median_time(lambda: write_xlsxwriter(sheets), runs)
+        out.update(seconds=t, baseline=base, ratio=t / base, cells=sum(len(s["cells"]) for s in sheets))
+    else:
+        raise SystemExit(f"unknown kind {kind}")
+    out["peak_mib"] = peak_mib()
+    return out
+
+
+def in_subprocess(kind: str, case: str, runs: int) -> dict:
+    r = subprocess.run([sys.executable, __file__, "--one", kind, case, "--runs", str(runs)],
+                       capture_output=True, text=True, cwd=ROOT)
+    if r.returncode != 0:
+        raise SystemExit(f"{kind} {case} failed:\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import weasyprint
+
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"WeasyPrint {weasyprint.__version__}, load average at start {os.getloadavg()[0]:.2f}")
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y over x."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--one", nargs=2, metavar=("KIND", "CASE"), help=argparse.SUPPRESS)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="fewer runs and a batch of 10")
+    ap.add_argument("--batch", type=int, default=50, help="records in the batch benchmark (default 50)")
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one[0], args.one[1], args.runs)))
+        return
+
+    runs = 2 if args.quick else args.runs
+    batch = 10 if args.quick else args.batch
+    started = time.perf_counter()
+    print(f"machine: {machine()}", flush=True)
+    rows = []
+    cases = [("gr8-builders.json", "example record"), ("summit-electrical-large.json", "large sample"),
+             ("nested:10", "10 nested items"), ("nested:100", "100 nested items"), ("nested:1000", "1000 nested items")]
+    results: dict[tuple[str, str], dict] = {}
+    for case, label in cases:
+        for kind in ("transform", "xlsx", "pdf"):
+            r = in_subprocess(kind, case, runs if case != "nested:1000" or kind == "transform" else max(2, runs // 2))
+            results[(kind, case)] = r
+            print(f"  {label:20s} {kind:9s} {r['seconds']*1000:9.1f} ms"
+                  + (f"  baseline {r['baseline']*1000:9.1f} ms  ratio {r['ratio']:.2f}x" if "ratio" in r else "")
+                  + (f"  {r['pages']} pages" if "pages" in r else "")
+                  + f"  peak {r['peak_mib']:.0f} MiB", flush=True)
+        rows.append((label, case))
+
+    from tests.benchmarks.bench_batch import run_batch_benchmark
+
+    batch_result = run_batch_benchmark(batch, 1 if args.quick else 3)
+
+    # Growth with the record's size and with the page count (generated records).
+    nested = [(10, "nested:10"), (100, "nested:100"), (1000, "nested:1000")]
+    per100 = {k: slope([(n, results[(k, c)]["seconds"]) for n, c in nested]) * 100 for k in ("transform", "xlsx", "pdf")}
+    per_page = slope([(results[("pdf", c)]["pages"], results[("pdf", c)]["seconds"]) for _, c in nested])
+
+    print("\n| record | transform | workbook (openpyxl / XlsxWriter) | packet PDF (packet / bare WeasyPrint) | pages | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for label, case in rows:
+        t, x, p = results[("transform", case)], results[("xlsx", case)], results[("pdf", case)]
+        print(f"| {label} | {t['seconds']*1000:.1f} ms | {x['seconds']*1000:.0f} / {x['baseline']*1000:.0f} ms = **{x['ratio']:.2f}x** "
+              f"| {p['seconds']:.2f} / {p['baseline']:.2f} s = **{p['ratio']:.2f}x** | {p['pages']} "
+              f"| {max(t['peak_mib'], x['peak_mib'], p['peak_mib']):.0f} MiB |")
+    b = batch_result
+    print(f"\n| batch of {b['records']} (PDF + workbook each, fake API, 5% 429s) | wall | per record | peak RSS (largest process) |")
+    print("|---|---|---|---|")
+    print(f"| --jobs 1 | {b['jobs1_s']:.1f} s | {b['jobs1_s']/b['records']:.2f} s | {b['peak_mib_full']:.0f} MiB |")
+    print(f"| --jobs 2 | {b['jobs2_s']:.1f} s | {b['jobs2_s']/b['records']:.2f} s | {b['peak_mib_full_jobs2']:.0f} MiB |")
+    print(f"| 2 workers / 1 worker | **{b['ratio']:.2f}x** | | {b['records']//2} records: {b['peak_mib_half']:.0f} MiB |")
+    print(f"\ngrowth per 100 nested items: transform {per100['transform']*1000:.1f} ms, workbook {per100['xlsx']*1000:.1f} ms, "
+          f"PDF {per100['pdf']:.2f} s; PDF cost per page: {per_page:.2f} s")
+    print(f"total benchmark time {time.perf_counter() - started:.0f} s")
+    print(json.dumps({"machine": machine(), "results": {f"{k}|{c}": v for (k, c), v in results.items()},
+                      "batch": batch_result, "per100": per100, "per_page": per_page}))
+
+
+if __name__ == "__main__":
+    main()
