@@ -226,7 +226,7 @@ def make_pool(jobs: int) -> concurrent.futures.Executor | None:
     """A pool of ``jobs`` worker processes, started now (before any thread), or None for 1 job."""
     if jobs <= 1:
         return None
-    import weasyprint  # noqa: F401  (imported once here, inherited by the forked workers)
+    import weasyprint  # noqa: F401 - imported once here, inherited by the forked workers
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)

@@ -25,3 +25,22 @@ def example_raw() -> dict:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    """API settings with tiny backoff and no client-side rate limit: retry-heavy runs take
+    milliseconds against the fake server."""
+    import dataclasses
+
+    from reporter.api.client import ApiSettings
+
+    original = ApiSettings.from_env.__func__
+
+    def from_env(cls, base_url=None, **kwargs):
+        return dataclasses.replace(
+            original(cls, base_url, **kwargs),
+            backoff_base=0.005, retry_cap_seconds=0.05, requests_per_minute=1_000_000, timeout=5,
+        )
+
+    monkeypatch.setattr(ApiSettings, "from_env", classmethod(from_env))

@@ -3,7 +3,6 @@ killed runs resumable, project file names, `reporter verify`."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -15,27 +14,17 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reporter.api.client import ApiSettings
 from reporter.api.saved import dumps_exact
 from reporter.cli import main
 from reporter.deliver.files import sha256_bytes
 from tests.fakes.records import make_record, make_records
 from tests.fakes.tradetapp import DEFAULT_TOKEN, FakeTradeTapp, Faults
 
-from conftest import SAMPLES, sample_paths
+from conftest import SAMPLES
 
 
 @pytest.fixture
-def fast_api(monkeypatch):
-    original = ApiSettings.from_env.__func__
-
-    def from_env(cls, base_url=None, **kwargs):
-        return dataclasses.replace(
-            original(cls, base_url, **kwargs),
-            backoff_base=0.005, retry_cap_seconds=0.05, requests_per_minute=1_000_000, timeout=5,
-        )
-
-    monkeypatch.setattr(ApiSettings, "from_env", classmethod(from_env))
+def fast_api(monkeypatch, fast):
     monkeypatch.setenv("APS_ACCESS_TOKEN", DEFAULT_TOKEN)
     monkeypatch.delenv("TRADETAPP_BASE_URL", raising=False)
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import importlib.util
 import json
 import time
@@ -28,20 +27,6 @@ BIG = 7  # company number of the record with 120 offices and 75 custom questions
 def fake():
     with FakeTradeTapp(make_records(30, big={BIG: (120, 75)})) as server:
         yield server
-
-
-@pytest.fixture
-def fast(monkeypatch):
-    """Tiny backoff and no client-side rate limit, so retry-heavy runs take milliseconds."""
-    original = ApiSettings.from_env.__func__
-
-    def from_env(cls, base_url=None, **kwargs):
-        return dataclasses.replace(
-            original(cls, base_url, **kwargs),
-            backoff_base=0.005, retry_cap_seconds=0.05, requests_per_minute=1_000_000, timeout=2,
-        )
-
-    monkeypatch.setattr(ApiSettings, "from_env", classmethod(from_env))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
 

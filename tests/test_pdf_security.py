@@ -6,7 +6,6 @@ without editing the package."""
 from __future__ import annotations
 
 import http.server
-import io
 import json
 import re
 import shutil
@@ -16,7 +15,6 @@ import threading
 import zlib
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pypdf
 import pytest

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from reporter.deliver.mail import DEFAULT_MAX_SIZE, SmtpSettings, compose, format_sender, send, write_eml
+from reporter.deliver.mail import SmtpSettings, compose, format_sender, send, write_eml
 from reporter.errors import UsageError
 
 log = logging.getLogger("reporter")

@@ -92,3 +92,16 @@ def write_manifest(out_dir: Path, items: list[dict[str, Any]], extra: dict[str, 
     path = out_dir / "manifest.json"
     atomic_write(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return path
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """A built folder's ``manifest.json``; ``DeliveryError`` naming the folder when it is missing or bad."""
+    from reporter.errors import DeliveryError
+
+    path = Path(folder) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeliveryError(f"{folder}: no manifest.json (is this a folder written by 'reporter build'?)") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DeliveryError(f"{path}: cannot read the manifest ({exc})") from None

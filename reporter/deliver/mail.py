@@ -13,7 +13,6 @@ receive it while the others still do.
 from __future__ import annotations
 
 import io
-import json
 import mimetypes
 import smtplib
 import socket
@@ -76,13 +75,9 @@ class SendResult:
 
 def read_folder(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The manifest of a built folder and its successful items."""
-    path = folder / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeliveryError(f"{folder}: no manifest.json (is this a folder written by 'reporter build'?)") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DeliveryError(f"{path}: cannot read the manifest ({exc})") from None
+    from reporter.deliver.files import read_manifest
+
+    manifest = read_manifest(folder)
     items = [i for i in manifest.get("items", []) if i.get("status") == "ok"]
     if not items:
         raise DeliveryError(f"{folder}: the manifest lists no built packets to send")

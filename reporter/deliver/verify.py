@@ -6,11 +6,9 @@ differs); empty when every listed file is intact.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from reporter.deliver.files import sha256_bytes
-from reporter.errors import DeliveryError
+from reporter.deliver.files import read_manifest, sha256_bytes
 
 
 def manifest_entries(manifest: dict) -> list[dict]:
@@ -23,13 +21,7 @@ def manifest_entries(manifest: dict) -> list[dict]:
 
 def verify_folder(folder: Path) -> tuple[int, list[str]]:
     """``(files checked, problems)``."""
-    path = folder / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeliveryError(f"{folder}: no manifest.json to verify against") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DeliveryError(f"{path}: cannot read the manifest ({exc})") from None
+    manifest = read_manifest(folder)
     problems: list[str] = []
     entries = manifest_entries(manifest)
     root = folder.resolve()

@@ -36,7 +36,6 @@ def _row(item, **values) -> dict[str, Any]:
 
 def section_rows(record: Qualification, ctx, money: Callable, zone: ZoneInfo) -> dict[str, list[dict]]:
     as_of = ctx.as_of
-    judge_day = ctx.project.end or as_of
 
     def expiry_status(day, not_applicable=False, warn_days=30):
         if not_applicable:

@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -38,13 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def median_time(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+from tests.benchmarks.bench_pdf import median_time  # noqa: E402
 
 
 def peak_mib() -> float:
@@ -88,9 +81,13 @@ def measure(kind: str, case: str, runs: int) -> dict:
     source, ctx, build_report = report_for(raw)
     out: dict = {"kind": kind, "case": case}
     if kind == "transform":
+        from reporter.api.saved import dumps_exact, loads_exact, validate_record
+
         build_report(source.model, ctx)  # warm caches (Babel, zoneinfo)
         t, _ = median_time(lambda: build_report(source.model, ctx), runs)
-        out.update(seconds=t)
+        text = dumps_exact(raw)
+        read, _ = median_time(lambda: validate_record(loads_exact(text), "bench"), runs)
+        out.update(seconds=t, read_seconds=read)
     elif kind == "pdf":
         import weasyprint
         from pypdf import PdfReader
@@ -195,11 +192,11 @@ def main() -> None:
     per100 = {k: slope([(n, results[(k, c)]["seconds"]) for n, c in nested]) * 100 for k in ("transform", "xlsx", "pdf")}
     per_page = slope([(results[("pdf", c)]["pages"], results[("pdf", c)]["seconds"]) for _, c in nested])
 
-    print("\n| record | transform | workbook (openpyxl / XlsxWriter) | packet PDF (packet / bare WeasyPrint) | pages | peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print("\n| record | read + validate | transform | workbook (openpyxl / XlsxWriter) | packet PDF (packet / bare WeasyPrint) | pages | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     for label, case in rows:
         t, x, p = results[("transform", case)], results[("xlsx", case)], results[("pdf", case)]
-        print(f"| {label} | {t['seconds']*1000:.1f} ms | {x['seconds']*1000:.0f} / {x['baseline']*1000:.0f} ms = **{x['ratio']:.2f}x** "
+        print(f"| {label} | {t['read_seconds']*1000:.1f} ms | {t['seconds']*1000:.1f} ms | {x['seconds']*1000:.0f} / {x['baseline']*1000:.0f} ms = **{x['ratio']:.2f}x** "
               f"| {p['seconds']:.2f} / {p['baseline']:.2f} s = **{p['ratio']:.2f}x** | {p['pages']} "
               f"| {max(t['peak_mib'], x['peak_mib'], p['peak_mib']):.0f} MiB |")
     b = batch_result
