@@ -118,10 +118,17 @@ def run(args) -> int:
     n = len(outcome.items)
     summary = f"built {outcome.built}, unchanged {outcome.skipped}, failed {outcome.failed} of {n} into {config.out_dir}"
     if failed:
-        summary += "; failed: " + "; ".join(i["companyName"] or i["input"] for i in failed[:10])
+        summary += "; failed: " + "; ".join(_why(i) for i in failed[:10])
         if len(failed) > 10:
             summary += f"; and {len(failed) - 10} more (see manifest.json)"
         log.warning("%s", summary)
         return 1
     log.info("%s", summary)
     return 0
+
+
+def _why(item: dict) -> str:
+    """``name: reason`` for the summary line (a file's error already starts with its name)."""
+    error = item["error"] or "unknown error"
+    name = item["companyName"] or item["input"]
+    return error if error.startswith(str(item["input"])) or error.startswith(str(name)) else f"{name}: {error}"
