@@ -200,6 +200,8 @@ WORKBOOK_COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "certificates": (
         C("id", "Certificate id", "code", 26, pdf=False),
+        C("typeId", "Type id", "code", 26, pdf=False),
+        C("agencyId", "Agency id", "code", 26, pdf=False),
         C("daysToExpiry", "Days to expiry", "int", 10, pdf=False),
     ),
 }

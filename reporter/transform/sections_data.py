@@ -81,6 +81,8 @@ def section_rows(record: Qualification, ctx, money: Callable, zone: ZoneInfo) ->
                 c,
                 id=c.id,
                 typeName=c.type.name if c.type else None,
+                typeId=c.type.id if c.type else None,
+                agencyId=c.agency.id if c.agency else None,
                 number=c.number,
                 agencyName=c.agency.name if c.agency else None,
                 agencyWebsite=c.agency.website if c.agency else None,
