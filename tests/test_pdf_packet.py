@@ -158,3 +158,17 @@ def test_plain_pdf_variant(tmp_path):
     assert meta is None or b"pdfaid" not in meta.get_object().get_data()
     assert any(n.endswith(".source.json") for n in reader.attachments)
     assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+
+
+def test_letter_pages_keep_the_decision_sheet_on_page_one(tmp_path):
+    out = tmp_path / "letter"
+    large = str(EXAMPLE.parent / "summit-electrical-large.json")
+    assert main(["build", large, str(EXAMPLE), "--out", str(out), "--formats", "pdf", "--page-size", "letter",
+                 "--project-value", "2000000", "--project-end", "2027-09-30", "--project-name", "Mission Tower",
+                 "--as-of", "2026-11-28", "--jobs", "1", "-q"]) == 0
+    for pdf in out.glob("*.pdf"):
+        reader = pypdf.PdfReader(pdf)
+        box = reader.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "Reviewed by" in first and "Page 1 of" in first

@@ -247,3 +247,16 @@ def test_redacted_copies_know_the_capacity_rule_ids():
     red = redact_report(rep, "financial")
     assert red.verdict_reasons[0] == "Award exceeds single-project bonding capacity (figures withheld)"
     assert "17,000,000" not in " ".join(f.message for f in red.flags)
+
+
+def test_exceptions_message_does_not_repeat_the_status(example_raw):
+    import datetime as _dt
+
+    from reporter.api.saved import validate_record
+    from reporter.transform.report import ReportContext, build_report
+
+    raw = dict(example_raw, qualification=dict(example_raw["qualification"],
+                                                summary="Qualified with exceptions: pending lawsuit."))
+    report = build_report(validate_record(raw, "t").model, ReportContext(as_of=_dt.date(2026, 11, 28)))
+    (flag,) = [f for f in report.flags if f.rule == "qualification.exceptions"]
+    assert flag.message == "Qualified with exceptions: pending lawsuit."

@@ -38,6 +38,12 @@ NOT_PROVIDED = "not provided"
 class RenderOptions:
     logo: Path | None = None
     style: Path | None = None  # extra CSS appended after the bundled styles
+    page_size: str = "a4"  # a4 | letter
+
+
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+# Lines of page one's flag list that a page size gains or loses against A4 (Letter is 18 mm shorter).
+PAGE_SIZE_LINES = {"a4": 0, "letter": -4}
 
 
 def _money_filter(ctx_locale: str):
@@ -206,6 +212,8 @@ def _data_url(path: Path) -> str:
 
 def read_styles(options: RenderOptions) -> str:
     css = (asset_dir("styles") / "packet.css").read_text(encoding="utf-8")
+    if options.page_size != "a4":
+        css += f"\n@page {{ size: {PAGE_SIZES[options.page_size]}; }}\n"
     if options.style:
         css += "\n/* user style */\n" + Path(options.style).read_text(encoding="utf-8")
     return css
@@ -246,7 +254,7 @@ def _lines(text: str | None, per_line: int) -> int:
     return max(1, math.ceil(len(text or "") / per_line))
 
 
-def page_one_flag_count(report, insurance_rows: list[dict[str, Any]]) -> int:
+def page_one_flag_count(report, insurance_rows: list[dict[str, Any]], page_size: str = "a4") -> int:
     """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
     q = report.qualification
     used = sum(_lines(r, REASON_CHARS) for r in report.verdict_reasons)
@@ -255,7 +263,7 @@ def page_one_flag_count(report, insurance_rows: list[dict[str, Any]]) -> int:
     used += sum(_lines(r.get("carrier"), CARRIER_CHARS) for r in insurance_rows)
     aka = " ".join(str(report.company.get(k) or "") for k in ("doingBusinessAsName", "companyTaxName", "uniqueId"))
     used += _lines(aka, AKA_CHARS) - 1
-    left = PAGE_ONE_LINES - used
+    left = PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
     if sum(_lines(f.message, FLAG_CHARS) for f in report.flags) <= left:
         return len(report.flags)
     left -= 1  # the "and N more" line
@@ -283,7 +291,7 @@ def render_html(report, options: RenderOptions | None = None, *, env: jinja2.Env
         version=__version__,
         charts=charts.page_one_charts(report),
         insurance_overview=insurance,
-        flags_shown=page_one_flag_count(report, insurance),
+        flags_shown=page_one_flag_count(report, insurance, options.page_size),
         safety_years=safety_years(report),
         capacity={c.key: c for c in report.capacity},
     )

@@ -105,7 +105,11 @@ def _qualification(out: _Flags, q: dict, ctx) -> None:
     elif not q["statusKnown"]:
         out.add("qualification.unknown", f"Unrecognised qualification status {status!r}", status=status)
     elif status == "QUALIFIED_WITH_EXCEPTIONS":
-        out.add("qualification.exceptions", "Qualified with exceptions: " + _clip(q["summary"] or "see the summary"),
+        summary = (q["summary"] or "see the summary").strip()
+        lead = "Qualified with exceptions"
+        if summary.lower().startswith(lead.lower()):  # the GC's note often starts with the status
+            summary = summary[len(lead):].lstrip(" :-–—,.") or "see the summary"
+        out.add("qualification.exceptions", f"{lead}: " + _clip(summary),
                 status=status, summary=q["summary"])
 
     days = q["daysToExpiry"]
