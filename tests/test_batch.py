@@ -174,3 +174,36 @@ def test_killed_run_leaves_whole_files_and_the_next_run_finishes(tmp_path):
     for i in m["items"]:
         for e in i["files"].values():
             assert sha256_bytes((out / e["path"]).read_bytes()) == e["sha256"]
+
+
+def test_progress_bar_on_a_terminal_plain_lines_otherwise(tmp_path):
+    import pty
+    import select
+
+    inputs = [str(SAMPLES / "gr8-builders.json"), str(SAMPLES / "redline-concrete.json")]
+    cmd = [sys.executable, "-m", "reporter", "build", *inputs, "--formats", "json", "--jobs", "1"]
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([*cmd, "--out", str(tmp_path / "tty")], stdin=secondary, stdout=secondary,
+                            stderr=secondary, env=dict(os.environ, COLUMNS="100", TERM="xterm"))
+    os.close(secondary)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([primary], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=60)
+    os.close(primary)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "building" in text and "2/2" in text  # rich's bar with its count
+    plain = subprocess.run([*cmd, "--out", str(tmp_path / "pipe")], capture_output=True, text=True)
+    assert plain.returncode == 0
+    assert "\x1b[" not in plain.stderr and "building" not in plain.stderr
+    assert "built Gr8 Builders: RED" in plain.stderr and "built 2, unchanged 0, failed 0 of 2" in plain.stderr
