@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import hashlib
 import json
 import logging
@@ -73,9 +74,10 @@ def source_fingerprint(raw: dict[str, Any], settings_hash: str) -> dict[str, Any
     }
 
 
-def settings_hash(config: BuildConfig) -> str:
+def settings_hash(config: BuildConfig, name_pattern: str = "") -> str:
+    """What, besides the record, decides a packet's bytes and names: a change rebuilds it."""
     desc = describe_config(config)
-    desc.pop("generatedAt", None)
+    desc["namePattern"] = name_pattern
     return hashlib.sha256(json.dumps(desc, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -246,14 +248,15 @@ async def run_batch(
     total: int | None = None,
     pool: concurrent.futures.Executor | None = None,
 ) -> BatchOutcome:
-    """Build every source; see the module docstring."""
+    """Build every source; see the module docstring. A ``pool`` replaced after a worker crash is
+    shut down here; the caller shuts down the one it passed."""
     out_dir = config.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in [*out_dir.glob(".*.part"), *out_dir.glob(f"{SOURCES_DIR}/.*.part")]:  # left by a killed run
         stale.unlink(missing_ok=True)
     names = names or NamePattern.for_config(config)
     header = {"build": describe_config(config)}
-    shash = settings_hash(config)
+    shash = settings_hash(config, names.pattern)
     prev = {} if force else previous_items(out_dir)
     outcome = BatchOutcome(items=[])
     reports: list[Any] = []
@@ -287,17 +290,41 @@ async def run_batch(
             outcome.built += 1
         bar.done(item, how)
 
+    workers = {"pool": pool, "generation": 0}
+    alone = asyncio.Lock()  # retries after a worker crash run one at a time
+
+    async def in_worker(task: Task) -> dict[str, Any]:
+        """Run ``task`` in the pool. If a worker process dies (a crash in a native library, the
+        OOM killer) every record in flight sees the pool break: start fresh workers and retry each
+        of them once, one at a time, so only the record that kills its worker fails."""
+        for attempt in (1, 2):
+            generation = workers["generation"]
+            try:
+                if attempt == 1:
+                    return await loop.run_in_executor(workers["pool"], build_task, task)
+                async with alone:
+                    generation = workers["generation"]
+                    return await loop.run_in_executor(workers["pool"], build_task, task)
+            except concurrent.futures.process.BrokenProcessPool:
+                if workers["generation"] == generation:  # first to notice: replace the pool
+                    log.warning("a worker process died; starting new workers")
+                    workers["pool"].shutdown(wait=False, cancel_futures=True)
+                    workers["pool"] = make_pool(jobs)
+                    workers["generation"] += 1
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     async def run_one(task: Task, seq: int) -> None:
         try:
-            if pool is None:
-                item = build_task(task)
-            else:
-                item = await loop.run_in_executor(pool, build_task, task)
-        except Exception as exc:  # a worker died (e.g. killed): that company fails, others go on
+            item = build_task(task) if workers["pool"] is None else await in_worker(task)
+        except Exception as exc:  # the worker died twice on this record: it fails, others go on
             if config.debug:
                 raise
             item = _item(task.label, task.raw.get("id"), task.raw.get("companyName"))
-            item.update(status="error", error=f"worker failed: {type(exc).__name__}: {exc}")
+            reason = "the worker process died while rendering it" if isinstance(
+                exc, concurrent.futures.process.BrokenProcessPool) else f"{type(exc).__name__}: {exc}"
+            item.update(status="error", error=f"worker failed: {reason}")
         finally:
             slots.release()
         record(item, "error" if item["status"] == "error" else "built", seq)
@@ -335,6 +362,8 @@ async def run_batch(
         for t in running:
             t.cancel()
         bar.close()
+        if workers["pool"] is not pool:
+            workers["pool"].shutdown(cancel_futures=True)
 
     reports = [r for _, r in sorted(reports, key=lambda t: t[0]) if r is not None]
     if "xlsx" in config.formats and len(reports) > 1:

@@ -207,3 +207,35 @@ def test_progress_bar_on_a_terminal_plain_lines_otherwise(tmp_path):
     assert plain.returncode == 0
     assert "\x1b[" not in plain.stderr and "building" not in plain.stderr
     assert "built Gr8 Builders: RED" in plain.stderr and "built 2, unchanged 0, failed 0 of 2" in plain.stderr
+
+
+def test_a_record_that_kills_its_worker_fails_alone(tmp_path, monkeypatch, capsys):
+    import reporter.pipeline
+
+    real = reporter.pipeline.render_packet
+
+    def crashing(source, config, name):
+        if source.model.companyName == "Redline Concrete Contractors, Inc.":
+            os._exit(3)  # what a segfault in a native library looks like to the pool
+        return real(source, config, name)
+
+    # Patched before the pool forks, so the workers (and any replacement pool) inherit it.
+    monkeypatch.setattr(reporter.pipeline, "render_packet", crashing)
+    inputs = [str(p) for p in sorted(SAMPLES.glob("*.json"))]
+    out = tmp_path / "out"
+    assert main(["build", *inputs, "--out", str(out), "--formats", "json", "--jobs", "2", "-q"]) == 1
+    items = manifest(out)["items"]
+    failed = [i for i in items if i["status"] == "error"]
+    assert [i["companyName"] for i in failed] == ["Redline Concrete Contractors, Inc."]
+    assert "worker process died" in failed[0]["error"]
+    assert sum(i["status"] == "ok" for i in items) == len(items) - 1 >= 8
+
+
+def test_a_new_name_pattern_rebuilds(tmp_path):
+    out = tmp_path / "out"
+    ex = str(SAMPLES / "gr8-builders.json")
+    assert main(["build", ex, "--out", str(out), "--formats", "json", "--jobs", "1", "-q"]) == 0
+    assert main(["build", ex, "--out", str(out), "--formats", "json", "--jobs", "1", "-q",
+                 "--name-pattern", "{uniqueId}"]) == 0
+    (item,) = manifest(out)["items"]
+    assert item["files"]["json"]["path"] == "98h2fbd84k9s322chr.json"

@@ -52,6 +52,8 @@ def redacted_attachments(folder: Path, what: str) -> tuple[list[Attachment], lis
 class _FixedNames:
     """A ``NamePattern`` stand-in handing out the folder's existing names in order."""
 
+    pattern = "(the folder's names)"
+
     def __init__(self, names) -> None:
         self._names = names
 
