@@ -167,9 +167,14 @@ def previous_items(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def unchanged(prev: dict[str, Any] | None, fingerprint: dict[str, Any], out_dir: Path) -> bool:
-    if not prev or prev.get("source") != fingerprint or not prev.get("files"):
+    return bool(prev) and prev.get("source") == fingerprint and files_intact(prev, out_dir)
+
+
+def files_intact(item: dict[str, Any], out_dir: Path) -> bool:
+    """Are the item's packet files (and kept source record) all there, at their listed sizes?"""
+    if not item.get("files"):
         return False
-    for entry in [*prev["files"].values(), *([prev["sourceRecord"]] if prev.get("sourceRecord") else [])]:
+    for entry in [*item["files"].values(), *([item["sourceRecord"]] if item.get("sourceRecord") else [])]:
         p = out_dir / entry["path"]
         try:
             if p.stat().st_size != entry["bytes"]:
@@ -257,7 +262,8 @@ async def run_batch(
     names = names or NamePattern.for_config(config)
     header = {"build": describe_config(config)}
     shash = settings_hash(config, names.pattern)
-    prev = {} if force else previous_items(out_dir)
+    earlier = previous_items(out_dir)
+    prev = {} if force else earlier
     outcome = BatchOutcome(items=[])
     reports: list[Any] = []
     used: set[str] = set()
@@ -365,12 +371,35 @@ async def run_batch(
         if workers["pool"] is not pool:
             workers["pool"].shutdown(cancel_futures=True)
 
+    carry_earlier(earlier, outcome, reports, config, seq + 1)
     reports = [r for _, r in sorted(reports, key=lambda t: t[0]) if r is not None]
     if "xlsx" in config.formats and len(reports) > 1:
         outcome.leveling = write_leveling(out_dir, reports, names)
         header["leveling"] = outcome.leveling
     write_manifest(out_dir, outcome.items, {**header, **({"leveling": outcome.leveling} if outcome.leveling else {})})
     return outcome
+
+
+def carry_earlier(earlier: dict[str, dict[str, Any]], outcome: BatchOutcome, reports: list, config: BuildConfig,
+                  seq: int) -> None:
+    """Keep listing the packets of earlier runs that this run did not touch (an incremental
+    ``--updated-since`` run builds only what changed): the manifest stays the index of the whole
+    folder, and the leveling workbook compares every bidder in it."""
+    seen = {i.get("companyId") for i in outcome.items}
+    for company_id, item in earlier.items():
+        if company_id in seen or not files_intact(item, config.out_dir):
+            continue
+        kept = dict(item, fromEarlierRun=True)
+        outcome.items.append(kept)
+        if "xlsx" in config.formats and item.get("sourceRecord"):
+            from reporter.api.saved import load_file
+
+            try:
+                (rec,) = load_file(config.out_dir / item["sourceRecord"]["path"])
+            except (ReporterError, ValueError):
+                continue
+            reports.append((seq, _report_only(rec.raw, item.get("input") or company_id, config)))
+            seq += 1
 
 
 def write_leveling(out_dir: Path, reports: list[Any], names: NamePattern) -> dict[str, Any] | None:

@@ -239,3 +239,19 @@ def test_a_new_name_pattern_rebuilds(tmp_path):
                  "--name-pattern", "{uniqueId}"]) == 0
     (item,) = manifest(out)["items"]
     assert item["files"]["json"]["path"] == "98h2fbd84k9s322chr.json"
+
+
+def test_an_incremental_run_keeps_the_folders_other_packets_listed(tmp_path):
+    out = tmp_path / "out"
+    a, b = str(SAMPLES / "gr8-builders.json"), str(SAMPLES / "redline-concrete.json")
+    assert main(["build", a, b, "--out", str(out), "--formats", "json,xlsx", "--jobs", "1", "-q"]) == 0
+    # A later run (say --updated-since last) sees only the first company.
+    assert main(["build", a, "--out", str(out), "--formats", "json,xlsx", "--jobs", "1", "-q", "--force"]) == 0
+    items = manifest(out)["items"]
+    assert [i["companyName"] for i in items] == ["Gr8 Builders", "Redline Concrete Contractors, Inc."]
+    assert items[1]["fromEarlierRun"] is True and "fromEarlierRun" not in items[0]
+    assert main(["verify", str(out)]) == 0
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(out / "leveling.xlsx").active.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[0] for r in rows if r[0]) == ["Gr8 Builders", "Redline Concrete Contractors, Inc."]
