@@ -451,7 +451,7 @@ def test_base_url_from_env(monkeypatch):
 
 
 def test_company_ids_cannot_escape_the_path():
-    script = Script(default=answer(200, rec(1)))
+    script = Script(default=answer(200, {**rec(1), "id": "a/../../users/me"}))
     run(one(script, company="a/../../users/me"))
     assert script.requests[0].url.raw_path.startswith(b"/construction/tradetapp/v2/qualifications/a%2F..")
     with pytest.raises(UsageError):
@@ -725,3 +725,137 @@ def test_a_refresh_that_fails_ends_the_run_with_its_own_error():
 
     results = run(go())
     assert all(isinstance(r.error, SignInError) for r in results) and provider.refresh_calls == 1
+
+
+# -- a run longer than the token's life ---------------------------------------------------------
+
+
+class Expiring:
+    """A sign-in whose access token the API stops accepting; ``refreshed()`` gets the next one.
+    ``stale``: its ``token()`` keeps handing out the first token (the client must not reuse it)."""
+
+    def __init__(self, stale: bool = False) -> None:
+        self.generation = 1
+        self.stale = stale
+        self.token_calls = 0
+        self.refresh_calls = 0
+
+    async def token(self) -> str:
+        self.token_calls += 1
+        return "tok-1" if self.stale else f"tok-{self.generation}"
+
+    async def refreshed(self) -> str | None:
+        self.refresh_calls += 1
+        self.generation += 1
+        await asyncio.sleep(0)
+        return f"tok-{self.generation}"
+
+
+def expiring_api(life: int):
+    """A handler accepting only the current token, which expires after every ``life`` answers."""
+    state = {"valid": 1, "served": 0, "expiries": 0}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)
+        if request.headers["Authorization"] != f"Bearer tok-{state['valid']}":
+            return answer(401, {"title": "Unauthorized"})
+        state["served"] += 1
+        if state["served"] % life == 0:
+            state["valid"] += 1
+            state["expiries"] += 1
+        return answer(200, {**rec(1), "id": request.url.path.rsplit("/", 1)[1]})
+
+    return handler, state
+
+
+@pytest.mark.parametrize("stale", [False, True])
+@pytest.mark.parametrize("in_flight", [1, 4])
+def test_a_run_outlives_several_token_expiries(stale, in_flight):
+    provider = Expiring(stale)
+    handler, state = expiring_api(life=12)
+    ids = [company_id(i) for i in range(50)]
+
+    async def go():
+        return [r async for r in fetch_records(
+            ApiSettings(BASE, max_in_flight=in_flight, requests_per_minute=100_000), provider, ids,
+            transport=httpx.MockTransport(handler),
+        )]
+
+    results = run(go())
+    assert [r.error for r in results if not r.ok] == []
+    assert state["expiries"] == 4
+    assert provider.refresh_calls == 4  # one refresh per expiry, however many requests saw it
+    assert provider.token_calls >= len(ids)  # asked on every request: it may refresh before expiry
+
+
+def test_a_refreshed_token_refused_again_is_final_not_a_loop():
+    provider = Expiring()
+    script = Script(answer(200, rec(1)), default=answer(401, {"title": "Unauthorized"}))
+
+    async def go():
+        return [r async for r in fetch_records(
+            ApiSettings(BASE, max_in_flight=1), provider, [company_id(i) for i in range(1, 6)],
+            transport=httpx.MockTransport(script),
+        )]
+
+    results = run(go())
+    assert results[0].ok and all(isinstance(r.error, AuthError) for r in results[1:])
+    assert provider.refresh_calls == 1 and len(script.requests) == 3
+
+
+def test_error_text_from_the_api_is_one_line_and_never_holds_the_token_however_nested():
+    body = {"title": "Internal\nServer Error", "detail": {"request": {"headers": [f"Bearer {TOKEN}"]}}}
+    with pytest.raises(ServerError) as info:
+        run(one(Script(default=answer(500, body)), max_retries=0))
+    message = str(info.value)
+    assert "\n" not in message and TOKEN not in message and "Internal Server Error" in message
+    assert TOKEN not in repr(info.value.__dict__)
+    with pytest.raises(ApiError) as info:
+        run(one(Script(default=answer(400, {"title": "Bad Request", "detail": "x" * 5000}))))
+    assert len(str(info.value)) < 400
+
+
+def test_after_a_429_pause_requests_restart_at_the_rate_not_in_a_burst():
+    clock = Clock()
+    limiter = RateLimiter(60, burst=10, clock=clock, sleep=clock.sleep)  # 1 a second, bursts of 10
+
+    async def go():
+        await limiter.acquire()
+        limiter.pause(25)
+        for _ in range(3):
+            await limiter.acquire()
+
+    run(go())
+    assert clock.now - 1000 == pytest.approx(25 + 2)  # the pause, then one a second
+
+
+@pytest.mark.parametrize("bad", ["gc 42", "gc-42\r\nX-Evil: 1", "-x", "a" * 200])
+def test_gc_company_id_must_be_an_id(bad):
+    with pytest.raises(UsageError, match="--gc-company-id"):
+        ApiSettings(BASE, gc_company_id=bad)
+
+
+def test_gc_company_id_is_trimmed_and_blank_means_none():
+    assert ApiSettings(BASE, gc_company_id="  5d1a9c0e8f4a2b0012345678 ").gc_company_id == "5d1a9c0e8f4a2b0012345678"
+    assert ApiSettings(BASE, gc_company_id="  ").gc_company_id is None
+
+
+def test_a_record_of_another_company_is_not_taken_for_the_one_asked():
+    script = Script(default=answer(200, rec(2)))
+    with pytest.raises(ServerError, match="record of company"):
+        run(one(script, company=company_id(1)))
+    assert run(one(Script(default=answer(200, rec(1))), company=company_id(1).upper()))["id"] == company_id(1)
+
+
+def test_get_json_can_leave_out_the_gc_header():
+    script = Script(default=answer(200, {"user": {}}))
+
+    async def go():
+        async with client(script, gc_company_id="gc-42") as c:
+            await c.get_json("/users/me", gc_header=False)
+            await c.get_json("/qualifications")
+
+    run(go())
+    assert "general-contractor-company-id" not in script.requests[0].headers
+    assert script.requests[1].headers["general-contractor-company-id"] == "gc-42"
+

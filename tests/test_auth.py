@@ -64,6 +64,8 @@ class Env(SimpleNamespace):
 @pytest.fixture(autouse=True)
 def env(monkeypatch, tmp_path, capsys, caplog):
     caplog.set_level(logging.DEBUG)
+    for name in ("reporter", "httpx", "httpcore"):  # an earlier cli.main() may have raised their levels
+        caplog.set_level(logging.DEBUG, logger=name)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "APS_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     port = _free_port()

@@ -78,3 +78,38 @@ def test_corrupt_state_means_fetch_everything(tmp_path, caplog):
     (tmp_path / sync_state.STATE_FILE).write_text("{not json")
     assert sync_state.last_run_start(tmp_path, "s") is None
     assert "unreadable" in caplog.text
+
+
+def _request(tmp_path, monkeypatch, *extra: str):
+    import argparse
+
+    from reporter.commands.api_options import add_api_options, api_request_from_args
+
+    monkeypatch.setenv("APS_ACCESS_TOKEN", "t")
+    parser = argparse.ArgumentParser()
+    add_api_options(parser)
+    parser.add_argument("--out")
+    args = parser.parse_args(["--all", "--base-url", "https://x.test/v2", "--out", str(tmp_path), *extra])
+    return api_request_from_args(args)
+
+
+def test_only_a_run_that_saw_everything_advances_the_clock(tmp_path, monkeypatch):
+    state = tmp_path / sync_state.STATE_FILE
+    # an explicit lower bound into a folder without a clock: older records were never fetched
+    _request(tmp_path, monkeypatch, "--updated-since", "2024-05-01T00:00:00Z").mark_success()
+    assert not state.exists()
+    # a full run does
+    first = _request(tmp_path, monkeypatch)
+    first.started_at = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    first.mark_success()
+    scope = next(iter(json.loads(state.read_text())["scopes"]))
+    assert sync_state.last_run_start(tmp_path, scope) == first.started_at
+    # a lower bound after the clock leaves a gap (May 1 11:55 .. June 1): the clock must stay
+    _request(tmp_path, monkeypatch, "--updated-since", "2024-06-01T00:00:00Z").mark_success()
+    assert sync_state.last_run_start(tmp_path, scope) == first.started_at
+    # 'last', or any bound at or before it, covers the gap
+    _request(tmp_path, monkeypatch, "--updated-since", "2024-04-01T00:00:00Z").mark_success()
+    assert sync_state.last_run_start(tmp_path, scope) > first.started_at
+    again = sync_state.last_run_start(tmp_path, scope)
+    _request(tmp_path, monkeypatch, "--updated-since", "last").mark_success()
+    assert sync_state.last_run_start(tmp_path, scope) >= again

@@ -16,8 +16,10 @@ Resilience: 429 waits for ``Retry-After`` (seconds or an HTTP date, capped) and 
 of the client, since the limit is per user; 5xx, timeouts and dropped connections are retried with
 capped exponential backoff and jitter; other 4xx are never retried. At most ``max_in_flight``
 requests are open at once and a token bucket keeps under ``requests_per_minute`` (the API allows
-1000 a minute; the default 900 with a burst of 30 keeps any 60 s window under 1000). After a 401 the
-token provider is asked once per client for a refreshed token.
+1000 a minute; the default 900 with a burst of 30 keeps any 60 s window under 1000). The token
+provider is asked for the token on every request (so a sign-in refreshes before it expires); after a
+401 it is asked for a refreshed one -- once for all requests that saw the same token refused, and
+once per request (a refreshed token refused again ends the run), so a run outlives many expiries.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ GC_HEADER = "general-contractor-company-id"
 MAX_LIST_LIMIT = 40
 NESTED = (("companyOfficeAddresses", "company-office-addresses"), ("customQuestions", "custom-questions"))
 _MAX_PAGES = 100_000
+_MAX_AUTH_RETRIES = 4  # per request: 401s answered with a refreshed token
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_GC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -97,6 +101,13 @@ class ApiSettings:
                 f"refusing to send a token over plain http to {url.host}: use https"
             )
         self.base_url = base
+        gc = (self.gc_company_id or "").strip()
+        if gc and not _GC_ID.match(gc):  # a header value: no spaces, line breaks or other text
+            raise UsageError(
+                f"--gc-company-id must be a company id such as 5d1a9c0e8f4a2b0012345678"
+                f" ('reporter whoami' lists them), got {self.gc_company_id!r}"
+            )
+        self.gc_company_id = gc or None
         if self.max_in_flight < 1 or self.requests_per_minute < 1 or self.max_retries < 0:
             raise UsageError("max_in_flight and requests_per_minute must be >= 1, max_retries >= 0")
 
@@ -250,7 +261,8 @@ class RateLimiter:
     def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds`` (a 429), and restart without a burst."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
-        self._tokens = 0.0
+        self._tokens = 1.0  # the first request when the pause ends; then the rate, not a burst
+        self._updated = max(self._updated, self._paused_until)  # no refill during the pause
 
     async def acquire(self) -> None:
         async with self._lock:
@@ -261,8 +273,8 @@ class RateLimiter:
                     continue
                 self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
                 self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # float rounding must not leave a sleep too short to count
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
                 await self._sleep((1 - self._tokens) / self.rate)
 
@@ -276,7 +288,15 @@ def _body_fields(body: Any) -> tuple[str | None, str | None]:
         return None, None
     title = body.get("title") or body.get("error") or None
     detail = body.get("detail") or body.get("developerMessage") or body.get("message") or None
-    return (str(title) if title else None), (str(detail) if detail else None)
+    return _one_line(title), _one_line(detail)
+
+
+def _one_line(value: Any, limit: int = 300) -> str | None:
+    """An API-given text for a one-line message: whitespace runs (newlines too) made one space."""
+    if not value:
+        return None
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _api_says(title: str | None, detail: str | None) -> str:
@@ -327,6 +347,17 @@ def error_for_status(
 
 def _redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret and secret in text else text
+
+
+def _redact_all(value: Any, secret: str) -> Any:
+    """``value`` with ``secret`` replaced in every string, however deeply nested."""
+    if isinstance(value, str):
+        return _redact(value, secret)
+    if isinstance(value, dict):
+        return {_redact_all(k, secret): _redact_all(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_all(v, secret) for v in value]
+    return value
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
@@ -405,9 +436,8 @@ class TradeTappClient:
             limits=httpx.Limits(max_connections=settings.max_in_flight * 2),
             headers={"Accept": "application/json", "User-Agent": "reporter (TradeTapp packets)"},
         )
-        self._token: str | None = None
         self._token_lock = asyncio.Lock()
-        self._refresh_tried = False
+        self._replaced: dict[str, str] = {}  # token the API refused -> the refreshed one
         self._fatal: ReporterError | None = None  # a sign-in failure ends every later request
         self.requests_sent = 0
         self._warned_foreign = False
@@ -446,34 +476,34 @@ class TradeTappClient:
     # -- tokens ----------------------------------------------------------------------------------
 
     async def _current_token(self) -> str:
-        if self._token is None:
-            async with self._token_lock:
-                if self._token is None:
-                    token = (await self._tokens.token() or "").strip()
-                    if not token:
-                        raise AuthError(
-                            "no TradeTapp access token: run 'reporter login' or set APS_ACCESS_TOKEN"
-                        )
-                    self._token = token
-        return self._token
+        """The provider's token, asked on every request (it refreshes before expiry by itself)."""
+        token = (await self._tokens.token() or "").strip()
+        if not token:
+            raise AuthError("no TradeTapp access token: run 'reporter login' or set APS_ACCESS_TOKEN")
+        for _ in range(len(self._replaced)):  # a provider still handing out a token the API refused
+            if token not in self._replaced:
+                break
+            token = self._replaced[token]
+        return token
 
-    async def _refreshed_token(self, used: str) -> str | None:
+    async def _refreshed_token(self, used: str) -> tuple[str | None, bool]:
+        """After a 401 for ``used``: a refreshed token (one refresh however many requests saw it
+        refused) and whether this call refreshed it; None when the provider cannot refresh."""
         async with self._token_lock:
-            if self._token and self._token != used:
-                return self._token  # another request refreshed it meanwhile
-            if self._refresh_tried:
-                return None
-            self._refresh_tried = True
+            if used in self._replaced:
+                return self._replaced[used], False  # another request refreshed it meanwhile
+            if self._fatal is not None:  # another request's refresh failed: do not ask again
+                raise self._fatal
             log.debug("TradeTapp said the token is no longer valid; asking for a refreshed one")
-            new = await self._tokens.refreshed()
-            if new and new.strip() and new.strip() != used:
-                self._token = new.strip()
-                return self._token
-            return None
+            new = (await self._tokens.refreshed() or "").strip()
+            if not new or new == used:
+                return None, True
+            self._replaced[used] = new
+            return new, True
 
-    def _headers(self, token: str) -> dict[str, str]:
+    def _headers(self, token: str, gc_header: bool = True) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {token}"}
-        if self.settings.gc_company_id:
+        if gc_header and self.settings.gc_company_id:
             headers[GC_HEADER] = self.settings.gc_company_id
         return headers
 
@@ -486,12 +516,17 @@ class TradeTappClient:
         *,
         what: str | None = None,
         company_id: str | None = None,
+        gc_header: bool = True,
     ) -> Any:
-        """GET an API path (or an absolute URL under the base URL) and decode it exactly."""
-        url = path if isinstance(path, httpx.URL) else (
-            httpx.URL(path) if "://" in str(path) else self.url(str(path))
-        )
-        return await self._send(url, params, what=what or url.path, company_id=company_id)
+        """GET an API path (or an absolute URL under the base URL) and decode it exactly.
+        ``gc_header=False`` leaves out ``general-contractor-company-id`` (``users/me`` takes none)."""
+        try:
+            url = path if isinstance(path, httpx.URL) else (
+                httpx.URL(path) if "://" in str(path) else self.url(str(path))
+            )
+        except httpx.InvalidURL:
+            raise UsageError(f"not a usable API address: {str(path)[:200]!r}") from None
+        return await self._send(url, params, what=what or url.path, company_id=company_id, gc_header=gc_header)
 
     async def _send(
         self,
@@ -500,6 +535,7 @@ class TradeTappClient:
         *,
         what: str,
         company_id: str | None,
+        gc_header: bool = True,
     ) -> Any:
         if not self.is_safe(url):
             raise UnsafeUrl(
@@ -510,9 +546,12 @@ class TradeTappClient:
             raise self._fatal
         attempt = 0
         token = ""
+        refreshed: str | None = None  # this request's token after a 401
+        own_refresh = False  # ``refreshed`` came from a refresh this request asked for
+        auth_retries = 0
         while True:
             try:
-                token = await self._current_token()
+                token = refreshed or await self._current_token()
             except ReporterError as exc:
                 self._fatal = exc
                 raise
@@ -520,7 +559,7 @@ class TradeTappClient:
             try:
                 async with self._in_flight:
                     self.requests_sent += 1
-                    response = await self._http.get(url, params=params, headers=self._headers(token))
+                    response = await self._http.get(url, params=params, headers=self._headers(token, gc_header))
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 attempt += 1
                 kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection dropped"
@@ -551,12 +590,18 @@ class TradeTappClient:
                     ) from None
             body = self._error_body(response, token)
             if status == 401:
-                try:
-                    new = await self._refreshed_token(token)
-                except ReporterError as exc:  # e.g. SignInError: the refresh token is dead too
-                    self._fatal = exc
-                    raise
+                new = None
+                # A token refused right after this request refreshed it is final (no loop); one
+                # another request refreshed may have expired since, and is refreshed again.
+                if not own_refresh and auth_retries < _MAX_AUTH_RETRIES:
+                    try:
+                        new, own_refresh = await self._refreshed_token(token)
+                    except ReporterError as exc:  # e.g. SignInError: the refresh token is dead too
+                        self._fatal = exc
+                        raise
                 if new:
+                    refreshed = new
+                    auth_retries += 1
                     continue
                 if self._fatal is None:  # concurrent 401s share one error: said once
                     self._fatal = error_for_status(401, body, what=what, url=_show(url))
@@ -593,9 +638,7 @@ class TradeTappClient:
             body = json.loads(response.content or b"null")
         except ValueError:
             return None
-        if isinstance(body, dict):  # an API echoing the token must not put it in our messages
-            body = {k: _redact(v, token) if isinstance(v, str) else v for k, v in body.items()}
-        return body
+        return _redact_all(body, token)  # an API echoing the token must not put it in our messages
 
     # -- paging ---------------------------------------------------------------------------------
 
@@ -694,6 +737,10 @@ class TradeTappClient:
         raw = await self._send(self._company_url(company_id), None, what=what, company_id=company_id)
         if not isinstance(raw, dict):
             raise ServerError(f"TradeTapp sent something other than a record for {what}")
+        got = raw.get("id")
+        if not isinstance(got, str) or got.strip().lower() != company_id.strip().lower():
+            # never save (and build a packet from) another company's record under this id
+            raise ServerError(f"TradeTapp answered the request for {what} with the record of company {got!r}; not used")
         return await self._complete(raw)
 
     async def iter_qualifications(self, filters: QueryFilters | None = None) -> AsyncIterator[dict[str, Any]]:

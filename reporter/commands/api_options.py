@@ -145,6 +145,12 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
     elif args.updated_since:
         filters.updated_since = _instant(args.updated_since, "--updated-since")
     filters.__post_init__()  # re-check the range with both bounds known
+    # The clock may advance only when this run plus what the folder already holds is everything:
+    # no lower bound, or one no later than what '--updated-since last' would use. A later explicit
+    # --updated-since would otherwise make the next 'last' run skip what lies in between.
+    remembered = sync_state.updated_since_for(out_dir, scope) if out_dir is not None else None
+    since = filters.updated_since
+    complete = not args.updated_before and (since is None or (remembered is not None and since <= remembered))
 
     return ApiRequest(
         settings=settings,
@@ -153,8 +159,7 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
         all_=all_,
         filters=filters,
         out_dir=out_dir,
-        # a run bounded above did not see everything up to now: it must not advance the clock
-        scope=scope if not args.updated_before else None,
+        scope=scope if complete else None,
         started_at=started_at,
     )
 

@@ -2,22 +2,21 @@
 
 Input: ``--base-url``, ``--token-file`` and the token precedence of ``resolve_token_provider``.
 Output: the user, the GC company, the enterprise parent and child companies (ids usable with
-``--gc-company-id``) printed to stdout; exit 0. ``fetch_me`` is a plain httpx call for now; it can
-move to the API client (``reporter.api.client``) once that exists.
+``--gc-company-id``) printed to stdout; exit 0. ``fetch_me`` asks the API client
+(``reporter.api.client``): same host check, retries and one refresh after a 401; ``users/me`` is
+sent without the ``general-contractor-company-id`` header (the API takes none there).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import httpx
 
-from reporter.api.auth import TokenProvider, require_secure_url, resolve_token_provider
+from reporter.api.auth import TokenProvider, resolve_token_provider
+from reporter.api.client import ApiSettings, TradeTappClient
 from reporter.errors import ApiError, AuthError
-
-DEFAULT_BASE_URL = "https://developer.api.autodesk.com/construction/tradetapp/v2"
 
 
 def register(sub, common) -> None:
@@ -28,42 +27,31 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
-    base_url = (args.base_url or os.environ.get("TRADETAPP_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    require_secure_url(base_url, "the API base URL")
+    settings = ApiSettings.from_env(base_url=args.base_url)
     provider = resolve_token_provider(args.token_file)
-    me = asyncio.run(fetch_me(base_url, provider))
+    me = asyncio.run(fetch_me(settings.base_url, provider))
     print("\n".join(describe_me(me, source=getattr(provider, "source", None))))
     return 0
 
 
-async def fetch_me(base_url: str, provider: TokenProvider) -> dict[str, Any]:
-    """``GET {base_url}/users/me``; one refresh and retry after a 401."""
-    url = f"{base_url.rstrip('/')}/users/me"
-    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
+async def fetch_me(
+    base_url: str, provider: TokenProvider, *, transport: httpx.AsyncBaseTransport | None = None
+) -> dict[str, Any]:
+    """``GET {base_url}/users/me`` through the API client; one refresh and retry after a 401."""
+    async with TradeTappClient(ApiSettings(base_url=base_url), provider, transport=transport) as client:
         try:
-            response = await client.get(url, headers=_auth(await provider.token()))
-            if response.status_code == 401:
-                fresh = await provider.refreshed()
-                if fresh is not None:
-                    response = await client.get(url, headers=_auth(fresh))
-        except httpx.HTTPError as exc:
-            raise ApiError(f"cannot reach the API at {url} ({type(exc).__name__})", url=url) from None
-    if response.status_code == 401:
-        raise AuthError(
-            "the API refused the access token (HTTP 401): run 'reporter login' again, "
-            "or renew APS_ACCESS_TOKEN / the --token-file",
-            status=401,
-            url=url,
-        )
-    if response.status_code >= 400:
-        title = _title(response)
-        raise ApiError(f"GET users/me failed: HTTP {response.status_code}{': ' + title if title else ''}", status=response.status_code, title=title, url=url)
-    try:
-        body = response.json()
-    except ValueError:
-        raise ApiError(f"GET users/me answered with something that is not JSON ({url})", url=url) from None
+            body = await client.get_json("/users/me", what="users/me", gc_header=False)
+        except AuthError as exc:
+            if exc.status != 401:
+                raise
+            raise AuthError(
+                "the API refused the access token (HTTP 401): run 'reporter login' again, "
+                "or renew APS_ACCESS_TOKEN / the --token-file",
+                status=401,
+                url=exc.url,
+            ) from None
     if not isinstance(body, dict):
-        raise ApiError(f"GET users/me answered with an unexpected shape ({url})", url=url)
+        raise ApiError("GET users/me answered with an unexpected shape", url=str(client.url("/users/me")))
     return body
 
 
@@ -93,20 +81,6 @@ def describe_me(me: dict[str, Any], *, source: str | None = None) -> list[str]:
     return lines
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
-
 def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
-
-def _title(response: httpx.Response) -> str | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if isinstance(body, dict):
-        title = body.get("title") or body.get("detail")
-        return str(title)[:200] if title else None
-    return None
