@@ -156,6 +156,21 @@ def _textdir(value: Any) -> str:
     return "auto"
 
 
+def _clip(value: Any, limit: int) -> str:
+    """Page one's names: at most ``limit`` characters (``…`` marks the cut; the full text is in the
+    Company section), so a very long name cannot push page one onto a second page."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _ratio(value: Any) -> str:
+    """A capacity ratio for page one: ``0.24x``, ``40.0x``; beyond 999 just ``>999x``."""
+    v = Decimal(value)
+    if v > 999:
+        return ">999x"
+    return f"{v:.1f}x" if v >= 10 else f"{v:.2f}x"
+
+
 def _label(value: Any) -> str:
     """An enum code as words: ``QUALIFIED_WITH_EXCEPTIONS`` -> ``Qualified with exceptions``."""
     if not value:
@@ -194,12 +209,22 @@ def make_environment(locale: str = "en_US", tz: str = "UTC") -> jinja2.Environme
         text=_text,
         phone=_phone,
         label=_label,
+        clip=_clip,
+        ratio=_ratio,
         money_short=_money_short,
         textdir=_textdir,
         localtime=lambda v: _localtime(v, zone),
     )
     env.globals["KINDS"] = KINDS
     env.globals["NOT_PROVIDED"] = NOT_PROVIDED
+    env.globals["NAME_MAX"] = NAME_MAX
+    env.globals["NAME_CHARS"] = NAME_CHARS
+    env.globals["HEADER_MAX"] = HEADER_MAX
+    env.globals["AKA_MAX"] = AKA_MAX
+    env.globals["DENIAL_MAX"] = DENIAL_MAX
+    env.globals["CARRIER_MAX"] = CARRIER_MAX
+    env.globals["TYPE_MAX"] = TYPE_MAX
+    env.globals["LINE_MAX"] = LINE_MAX
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     env.filters["rawjson"] = lambda v: json.dumps(v, ensure_ascii=False, default=str)
     return env
@@ -247,29 +272,46 @@ def safety_years(report, n: int = 3) -> list[dict[str, Any]]:
 # Estimated in text lines of 8.5 pt (calibrated on the samples, with a margin of about two lines).
 PAGE_ONE_LINES = 22
 REASON_CHARS, FLAG_CHARS, CARRIER_CHARS, AKA_CHARS = 95, 115, 26, 120
-MIN_FLAGS = 3
+MIN_FLAGS = 1  # the verdict reasons above already name the worst ones
+# Page one clips the company name and the DBA / legal names. A name longer than NAME_CHARS (what
+# fits a line at 17 pt) is set smaller (class "long", about NAME_CHARS_LONG a line, even in wide
+# letters); each extra line costs about two flag lines.
+NAME_MAX, AKA_MAX, NAME_CHARS, NAME_CHARS_LONG, NAME_LINE_COST, HEADER_MAX = 90, 80, 42, 30, 2, 60
+# Page one also clips the denial reason and carrier names, and lists at most INSURANCE_ROWS
+# coverages (the four usual ones first), with "and N more" pointing to the Insurance section.
+DENIAL_MAX, CARRIER_MAX, TYPE_MAX, TYPE_CHARS, INSURANCE_ROWS = 320, 60, 40, 20, 6
+LINE_MAX = 240  # a verdict reason or flag message on page one (in full under "All flags")
 
 
 def _lines(text: str | None, per_line: int) -> int:
-    return max(1, math.ceil(len(text or "") / per_line))
+    # Capitals and wide letters take about a third more room than the average the limits assume.
+    width = sum(1.35 if c.isupper() or c in "mw" else 1 for c in text or "")
+    return max(1, math.ceil(width / per_line))
 
 
 def page_one_flag_count(report, insurance_rows: list[dict[str, Any]], page_size: str = "a4") -> int:
     """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
     q = report.qualification
-    used = sum(_lines(r, REASON_CHARS) for r in report.verdict_reasons)
+    used = sum(_lines(_clip(r, LINE_MAX), REASON_CHARS) for r in report.verdict_reasons)
     if q.get("denialReason") and q.get("status") == "DENIED":
-        used += _lines(q["denialReason"], REASON_CHARS)
-    used += sum(_lines(r.get("carrier"), CARRIER_CHARS) for r in insurance_rows)
-    aka = " ".join(str(report.company.get(k) or "") for k in ("doingBusinessAsName", "companyTaxName", "uniqueId"))
+        used += _lines(_clip(q["denialReason"], DENIAL_MAX) + " (in full under Qualification decision)", REASON_CHARS)
+    used += sum(
+        max(_lines(_clip(r.get("carrier"), CARRIER_MAX), CARRIER_CHARS),
+            _lines(_clip(r.get("insuranceLabel"), TYPE_MAX), TYPE_CHARS))
+        for r in insurance_rows[:INSURANCE_ROWS]
+    )
+    used += 1 if len(insurance_rows) > INSURANCE_ROWS else 0
+    aka = " ".join(_clip(report.company.get(k), AKA_MAX) for k in ("doingBusinessAsName", "companyTaxName", "uniqueId"))
     used += _lines(aka, AKA_CHARS) - 1
+    name = _clip(report.company_name, NAME_MAX)
+    used += NAME_LINE_COST * (_lines(name, NAME_CHARS if len(name) <= NAME_CHARS else NAME_CHARS_LONG) - 1)
     left = PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
-    if sum(_lines(f.message, FLAG_CHARS) for f in report.flags) <= left:
+    if sum(_lines(_clip(f.message, LINE_MAX), FLAG_CHARS) for f in report.flags) <= left:
         return len(report.flags)
     left -= 1  # the "and N more" line
     shown = 0
     for f in report.flags:
-        left -= _lines(f.message, FLAG_CHARS)
+        left -= _lines(_clip(f.message, LINE_MAX), FLAG_CHARS)
         if left < 0:
             break
         shown += 1
@@ -291,6 +333,7 @@ def render_html(report, options: RenderOptions | None = None, *, env: jinja2.Env
         version=__version__,
         charts=charts.page_one_charts(report),
         insurance_overview=insurance,
+        insurance_shown=INSURANCE_ROWS,
         flags_shown=page_one_flag_count(report, insurance, options.page_size),
         safety_years=safety_years(report),
         capacity={c.key: c for c in report.capacity},

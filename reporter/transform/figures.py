@@ -45,8 +45,15 @@ def osha_years(record: Qualification) -> list[metrics.OshaYear]:
     ]
 
 
+def _one_per_year(items: list, year) -> list:
+    """A year listed more than once counts once: its last entry in the record (items without a
+    year are kept). Otherwise a repeated year would be pooled, averaged or trended twice."""
+    last = {year(i): n for n, i in enumerate(items) if year(i) is not None}
+    return [i for n, i in enumerate(items) if year(i) is None or last[year(i)] == n]
+
+
 def safety_figures(record: Qualification, rules: Rules) -> dict[str, Any]:
-    years = osha_years(record)
+    years = _one_per_year(osha_years(record), lambda y: y.year)
     rows = []
     for y in sorted(years, key=lambda y: (y.year is None, y.year or 0)):
         r = metrics.year_rates(y)
@@ -70,8 +77,11 @@ def safety_figures(record: Qualification, rules: Rules) -> dict[str, Any]:
     pooled = metrics.pooled_rates(recent)
     emrs = sorted(
         (e.year, e.experienceModificationRating)
-        for e in record.experienceModificationRatings
-        if e.year is not None and e.experienceModificationRating is not None
+        for e in _one_per_year(
+            [e for e in record.experienceModificationRatings if e.experienceModificationRating is not None],
+            lambda e: e.year,
+        )
+        if e.year is not None
     )
     emr_values = [v for _, v in emrs]
     return {
@@ -130,12 +140,13 @@ def financial_figures(record: Qualification, amounts: dict[str, Money | None], m
 def capacity_checks(amounts, financial, award: Decimal | None, rules: Rules) -> list[CapacityCheck]:
     """The award (in the report currency) against limits, capacities and the largest job.
 
-    Backlog + award uses a missing backlog as 0 (the award alone is still a lower bound).
+    Backlog + award uses a missing backlog as 0 (the award alone is still a lower bound); so does a
+    negative backlog, which would otherwise shrink the load and pass a check it should not.
     """
     if award is None:
         return []
     backlog = amounts["currentEstimatedBacklog"]
-    load = award + (backlog.value if backlog else 0)
+    load = award + (max(backlog.value, Decimal(0)) if backlog else 0)
 
     def check(key, rule, label, limit_name, measured, limit_money, threshold=Decimal(1)):
         limit = limit_money.value if limit_money is not None else None

@@ -110,7 +110,8 @@ def change_ratio(new: Decimal | None, old: Decimal | None) -> Decimal | None:
 
 
 def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
-    """``numerator / denominator``; ``None`` when either is missing or the denominator is 0."""
-    if numerator is None or denominator is None or denominator == 0:
+    """``numerator / denominator``; ``None`` when either is missing or the denominator is not
+    positive (a ratio against 0 or a negative limit or total means nothing)."""
+    if numerator is None or denominator is None or denominator <= 0:
         return None
     return numerator / denominator

@@ -109,13 +109,15 @@ class Money:
         return self.display[0]
 
     def to_json(self) -> dict:
-        out: dict = {"amount": str(self.amount), "currency": self.currency, "converted": None}
+        # Plain decimal strings (``format(d, "f")``, as ``report_json.plain`` writes every other
+        # figure): ``str(Decimal("1E+20"))`` would give exponent notation.
+        out: dict = {"amount": format(self.amount, "f"), "currency": self.currency, "converted": None}
         if self.converted is not None:
             c = self.converted
             out["converted"] = {
-                "amount": str(c.amount),
+                "amount": format(c.amount, "f"),
                 "currency": c.currency,
-                "rate": str(c.rate),
+                "rate": format(c.rate, "f"),
                 "rateDate": c.rate_date.isoformat(),
             }
         return out
@@ -150,7 +152,11 @@ def format_compact(amount: Decimal | None, currency: str) -> str:
         return "not provided"
     a = abs(amount)
     sign = "-" if amount < 0 else ""
-    if a >= 1_000_000_000:
+    if a >= 1_000_000_000_000_000:  # beyond any real figure: keep it short (page one is dense)
+        text = f"{a:.1E}"
+    elif a >= 1_000_000_000_000:
+        text = f"{a / Decimal(1_000_000_000_000):.1f}T"
+    elif a >= 1_000_000_000:
         text = f"{a / Decimal(1_000_000_000):.1f}B"
     elif a >= 1_000_000:
         text = f"{a / Decimal(1_000_000):.1f}M"

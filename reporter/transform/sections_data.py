@@ -45,10 +45,12 @@ def section_rows(record: Qualification, ctx, money: Callable, zone: ZoneInfo) ->
         days = days_between(as_of, day)
         if days < 0:
             return "expired", days
-        if ctx.project.end and day < ctx.project.end:
-            return "expires before project end", days
+        # The nearer deadline first: a policy lapsing within the warning window says so, even
+        # when it also lapses before the project end (which it then always does).
         if days <= warn_days:
             return f"expires in {days} day{'' if days == 1 else 's'}", days
+        if ctx.project.end and day < ctx.project.end:
+            return "expires before project end", days
         return "current", days
 
     insurance = []

@@ -1,0 +1,55 @@
+"""Page one stays one page and readable when the record's text or figures are extreme."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reporter.cli import main
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "summit-electrical-large.json"
+PROJECT = ["--as-of", "2026-11-28", "--project-value", "2000000", "--project-end", "2027-09-30"]
+
+
+def _variants() -> dict[str, dict]:
+    base = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    out = {}
+    d = copy.deepcopy(base)
+    d["companyName"] = "W" * 300
+    d["doingBusinessAsName"] = "Long DBA " * 30
+    d["companyTaxName"] = "Tax " * 60
+    out["long-name"] = d
+    d = copy.deepcopy(base)
+    d["qualification"]["status"] = "DENIED"
+    d["qualification"]["denialReason"] = "Denied because " + "lots of reasons here " * 150
+    d["insuranceCoverages"][0]["carrier"] = "Very long carrier name " * 40
+    d["insuranceCoverages"] += [
+        {"insuranceType": f"EXTRA_{i}", "carrier": "Carrier " * 10, "perOccurrenceLimit": 1000,
+         "aggregateLimit": 2000, "policyExpirationDate": "2027-12-31"} for i in range(20)]
+    out["long-denial"] = d
+    d = copy.deepcopy(base)
+    d["currentEstimatedBacklog"] = 1e20
+    d["qualification"]["internalSingleLimit"] = 1e20
+    d["suretyAggregateBondingCapacity"] = 1e20
+    d["insuranceCoverages"][0]["perOccurrenceLimit"] = 1e20
+    out["huge"] = d
+    return out
+
+
+@pytest.mark.parametrize("name", ["long-name", "long-denial", "huge"])
+def test_page_one_stays_one_page(tmp_path, name):
+    src = tmp_path / f"{name}.json"
+    src.write_text(json.dumps(_variants()[name]), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(src), "--out", str(out), "--formats", "pdf", "-q", *PROJECT]) == 0
+    pdf = next(out.glob("*.pdf"))
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "Reviewed by" in first  # the sign-off closes page one, not page two
+    assert "100000000000.0B" not in first
