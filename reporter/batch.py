@@ -95,12 +95,12 @@ def build_task(task: Task) -> dict[str, Any]:
         item["files"] = write_packet(packet, task.config.out_dir)
         item["sourceRecord"] = write_source(task.raw, task.name, task.config)
     except ReporterError as exc:
-        item.update(status="error", error=str(exc))
+        item.update(status="error", error=one_line(str(exc)))
         return item
     except Exception as exc:  # a bug in one record must not end the batch
         if task.config.debug:
             raise
-        item.update(status="error", error=f"internal error: {type(exc).__name__}: {exc}")
+        item.update(status="error", error=one_line(f"internal error: {type(exc).__name__}: {exc}"))
         return item
     r = packet.report
     item["verdict"] = r.verdict
@@ -113,6 +113,11 @@ def build_task(task: Task) -> dict[str, Any]:
 
 
 SOURCES_DIR = "sources"
+
+
+def one_line(text: str) -> str:
+    """Errors go in the manifest, a log line and the summary line: never several lines."""
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
 
 
 def write_source(raw: dict[str, Any], name: str, config: BuildConfig) -> dict[str, Any]:
@@ -163,7 +168,25 @@ def previous_items(out_dir: Path) -> dict[str, dict[str, Any]]:
         doc = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {i["companyId"]: i for i in doc.get("items", []) if i.get("status") == "ok" and i.get("companyId")}
+    items = doc.get("items") if isinstance(doc, dict) else None
+    return {
+        i["companyId"]: i for i in (items if isinstance(items, list) else [])
+        if isinstance(i, dict) and i.get("status") == "ok" and isinstance(i.get("companyId"), str)
+    }
+
+
+def item_entries(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The file entries of a manifest item: its packet files, then its kept source record."""
+    files = item.get("files")
+    entries = list(files.values()) if isinstance(files, dict) else []
+    if item.get("sourceRecord"):
+        entries.append(item["sourceRecord"])
+    return entries
+
+
+def item_names(item: dict[str, Any]) -> set[str]:
+    """The base names (lower case) an item's files use: taken in the folder while it is listed."""
+    return {Path(e["path"]).stem.lower() for e in item_entries(item) if isinstance(e, dict) and isinstance(e.get("path"), str)}
 
 
 def unchanged(prev: dict[str, Any] | None, fingerprint: dict[str, Any], out_dir: Path) -> bool:
@@ -171,13 +194,16 @@ def unchanged(prev: dict[str, Any] | None, fingerprint: dict[str, Any], out_dir:
 
 
 def files_intact(item: dict[str, Any], out_dir: Path) -> bool:
-    """Are the item's packet files (and kept source record) all there, at their listed sizes?"""
+    """Are the item's packet files (and kept source record) all there, inside the folder, at their
+    listed sizes?"""
+    from reporter.deliver.files import inside
+
     if not item.get("files"):
         return False
-    for entry in [*item["files"].values(), *([item["sourceRecord"]] if item.get("sourceRecord") else [])]:
-        p = out_dir / entry["path"]
+    for entry in item_entries(item):
+        p = inside(out_dir, entry.get("path")) if isinstance(entry, dict) else None
         try:
-            if p.stat().st_size != entry["bytes"]:
+            if p is None or p.stat().st_size != entry.get("bytes"):
                 return False
         except OSError:
             return False
@@ -266,7 +292,11 @@ async def run_batch(
     prev = {} if force else earlier
     outcome = BatchOutcome(items=[])
     reports: list[Any] = []
-    used: set[str] = set()
+    # Names never handed to a record: the folder's own files, and (so a later run never overwrites
+    # them) the names of packets that other companies hold in the folder.
+    used: set[str] = {"manifest", Path(names.leveling_name()).stem.lower()}
+    owner = {n: cid for cid, item in earlier.items() for n in item_names(item)}
+    started: set[str] = set()  # companies handed to a worker: their earlier files may be replaced
     loop = asyncio.get_running_loop()
     slots = asyncio.Semaphore(max(2 * jobs, 2))
     running: set[asyncio.Task] = set()
@@ -286,7 +316,11 @@ async def run_batch(
         nonlocal last_write
         now = time.monotonic()
         if now - last_write >= MANIFEST_INTERVAL:  # a killed run loses at most this much bookkeeping
-            write_manifest(out_dir, outcome.items, header)
+            # Earlier packets this run has not reached stay listed, so a run killed now leaves them
+            # indexed (and skippable) instead of dropping them from the folder's manifest.
+            seen = {i.get("companyId") for i in outcome.items} | started
+            waiting = [dict(i, fromEarlierRun=True) for c, i in earlier.items() if c not in seen]
+            write_manifest(out_dir, outcome.items + waiting, header)
             last_write = now
         if how == "error":
             outcome.failed += 1
@@ -330,7 +364,7 @@ async def run_batch(
             item = _item(task.label, task.raw.get("id"), task.raw.get("companyName"))
             reason = "the worker process died while rendering it" if isinstance(
                 exc, concurrent.futures.process.BrokenProcessPool) else f"{type(exc).__name__}: {exc}"
-            item.update(status="error", error=f"worker failed: {reason}")
+            item.update(status="error", error=one_line(f"worker failed: {reason}"))
         finally:
             slots.release()
         record(item, "error" if item["status"] == "error" else "built", seq)
@@ -344,19 +378,26 @@ async def run_batch(
                 bar.total(total)
             if isinstance(source, ReporterError):
                 item = _item(label, getattr(source, "company_id", None), None)
-                item.update(status="error", error=str(source))
+                item.update(status="error", error=one_line(str(source)))
                 record(item, "error", seq)
                 continue
             raw = source.raw if isinstance(source, SourceRecord) else source
             company_id = raw.get("id")
             fp = source_fingerprint(raw, shash)
-            name = names.unique(raw, used)
-            if company_id and unchanged(prev.get(company_id), fp, out_dir):
-                kept = dict(prev[company_id], input=label)
+            was = prev.get(company_id) if company_id else None
+            if was and not (item_names(was) & used) and unchanged(was, fp, out_dir):
+                used.update(item_names(was))  # its files keep their names: nobody else gets them
+                kept = dict(was, input=label)
+                kept.pop("fromEarlierRun", None)
                 if "xlsx" in config.formats:
                     kept["_report"] = _report_only(raw, label, config)
                 record(kept, "skipped", seq)
                 continue
+            taken = used | {n for n, cid in owner.items() if cid != company_id}
+            name = names.unique(raw, taken)
+            used.add(name.lower())
+            if company_id:
+                started.add(company_id)
             await slots.acquire()
             t = asyncio.ensure_future(run_one(Task(label, raw, name, config, fp), seq))
             running.add(t)
@@ -385,17 +426,25 @@ def carry_earlier(earlier: dict[str, dict[str, Any]], outcome: BatchOutcome, rep
     """Keep listing the packets of earlier runs that this run did not touch (an incremental
     ``--updated-since`` run builds only what changed): the manifest stays the index of the whole
     folder, and the leveling workbook compares every bidder in it."""
+    from reporter.deliver.files import inside
+
     seen = {i.get("companyId") for i in outcome.items}
+    listed = {e.get("path") for i in outcome.items for e in item_entries(i) if isinstance(e, dict)}
     for company_id, item in earlier.items():
         if company_id in seen or not files_intact(item, config.out_dir):
+            continue
+        if any(e.get("path") in listed for e in item_entries(item)):  # its files now hold another packet
             continue
         kept = dict(item, fromEarlierRun=True)
         outcome.items.append(kept)
         if "xlsx" in config.formats and item.get("sourceRecord"):
             from reporter.api.saved import load_file
 
+            path = inside(config.out_dir, item["sourceRecord"].get("path"))
+            if path is None:
+                continue
             try:
-                (rec,) = load_file(config.out_dir / item["sourceRecord"]["path"])
+                (rec,) = load_file(path)
             except (ReporterError, ValueError):
                 continue
             reports.append((seq, _report_only(rec.raw, item.get("input") or company_id, config)))

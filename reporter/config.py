@@ -178,6 +178,9 @@ def describe_config(config: BuildConfig) -> dict:
         "pageSize": config.render.page_size,
         "logo": str(Path(config.render.logo).resolve()) if config.render.logo else None,
         "style": str(Path(config.render.style).resolve()) if config.render.style else None,
+        # Contents too: a new logo or stylesheet under the same name rebuilds the packets.
+        "logoSha256": _file_sha256(str(config.render.logo)) if config.render.logo else None,
+        "styleSha256": _file_sha256(str(config.render.style)) if config.render.style else None,
         "showTaxId": ctx.show_tax_id,
         "rulesFile": config.rules_file,
         "rulesSha256": _file_sha256(config.rules_file),

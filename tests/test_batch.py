@@ -255,3 +255,136 @@ def test_an_incremental_run_keeps_the_folders_other_packets_listed(tmp_path):
 
     rows = list(openpyxl.load_workbook(out / "leveling.xlsx").active.iter_rows(min_row=2, values_only=True))
     assert sorted(r[0] for r in rows if r[0]) == ["Gr8 Builders", "Redline Concrete Contractors, Inc."]
+
+
+def _write(path: Path, record: dict) -> str:
+    path.write_text(dumps_exact(record))
+    return str(path)
+
+
+def _listed_files_match(out: Path) -> None:
+    """Every file the manifest lists has the bytes it says, and no two items share a file."""
+    m = manifest(out)
+    paths = [e["path"] for i in m["items"] for e in [*i["files"].values(), *([i["sourceRecord"]] if i.get("sourceRecord") else [])]]
+    assert len(paths) == len(set(paths)), paths
+    for p, e in ((e["path"], e) for i in m["items"] for e in i["files"].values()):
+        assert sha256_bytes((out / p).read_bytes()) == e["sha256"], p
+
+
+def test_same_name_in_a_later_run_does_not_overwrite_an_earlier_company(tmp_path):
+    # Two different companies whose names slug alike, built in different runs into one folder.
+    a = _write(tmp_path / "a.json", make_record(1, name="Acme Builders"))
+    b = _write(tmp_path / "b.json", make_record(2, name="ACME  builders!"))
+    out = tmp_path / "out"
+    argv = ["--out", str(out), "--formats", "json", "--name-pattern", "{companyName}", "--jobs", "1", "-q"]
+    assert main(["build", a, *argv]) == 0
+    first = (out / "acme-builders.json").read_bytes()
+    assert main(["build", b, *argv]) == 0
+    assert (out / "acme-builders.json").read_bytes() == first  # company 1's packet is still its own
+    items = {i["companyName"]: i for i in manifest(out)["items"]}
+    assert set(items) == {"Acme Builders", "ACME  builders!"}
+    assert items["ACME  builders!"]["files"]["json"]["path"] == "acme-builders-2.json"
+    _listed_files_match(out)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_a_skipped_company_keeps_its_suffixed_name_to_itself(tmp_path):
+    # Run 1 names A "acme", B "acme-2". Run 2 sees B first (unchanged: skipped, keeps acme-2) and a
+    # changed A, which must not take B's "acme-2".
+    rec_a, rec_b = make_record(1, name="Acme"), make_record(2, name="Acme")
+    out = tmp_path / "out"
+    argv = ["--out", str(out), "--formats", "json", "--name-pattern", "{companyName}", "--jobs", "1", "-q"]
+    a, b = _write(tmp_path / "a.json", rec_a), _write(tmp_path / "b.json", rec_b)
+    assert main(["build", a, b, *argv]) == 0
+    rec_a["updatedAt"] = "2026-11-01T00:00:00.000Z"
+    rec_a["numberOfHomeOfficeEmployees"] = 99
+    a = _write(tmp_path / "a.json", rec_a)
+    assert main(["build", b, a, *argv]) == 0
+    items = {i["companyId"]: i for i in manifest(out)["items"]}
+    assert items[rec_b["id"]]["files"]["json"]["path"] == "acme-2.json"
+    assert items[rec_a["id"]]["files"]["json"]["path"] == "acme.json"
+    _listed_files_match(out)
+
+
+def test_a_company_named_like_the_manifest_or_leveling_workbook(tmp_path):
+    out = tmp_path / "out"
+    a = _write(tmp_path / "a.json", make_record(1, name="Manifest"))
+    b = _write(tmp_path / "b.json", make_record(2, name="Leveling"))
+    assert main(["build", a, b, "--out", str(out), "--formats", "json,xlsx", "--name-pattern", "{companyName}",
+                 "--jobs", "1", "-q"]) == 0
+    m = manifest(out)
+    assert m["reporterVersion"] and len(m["items"]) == 2
+    assert {e["path"] for i in m["items"] for e in i["files"].values()}.isdisjoint({"manifest.json", "leveling.xlsx"})
+    _listed_files_match(out)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_a_run_killed_midway_keeps_the_earlier_companies_listed(tmp_path, monkeypatch):
+    import reporter.batch
+
+    out = tmp_path / "out"
+    recs = [make_record(n) for n in range(1, 5)]
+    paths = [_write(tmp_path / f"{n}.json", r) for n, r in enumerate(recs)]
+    argv = ["--out", str(out), "--formats", "json", "--jobs", "1", "-q"]
+    assert main(["build", *paths, *argv]) == 0
+    # An incremental run sees only the first two (changed) companies and is killed after the first.
+    for r in recs[:2]:
+        r["updatedAt"] = "2026-11-01T00:00:00.000Z"
+    paths = [_write(tmp_path / f"{n}.json", r) for n, r in enumerate(recs)]
+    monkeypatch.setattr(reporter.batch, "MANIFEST_INTERVAL", 0)
+    real = reporter.batch.build_task
+    calls = []
+
+    def killed_after_one(task):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(task)
+        return real(task)
+
+    monkeypatch.setattr(reporter.batch, "build_task", killed_after_one)
+    assert main(["build", *paths[:2], *argv]) == 130
+    listed = {i["companyId"] for i in manifest(out)["items"]}
+    assert {recs[2]["id"], recs[3]["id"]} <= listed  # not touched by the killed run: still indexed
+    monkeypatch.setattr(reporter.batch, "build_task", real)
+    assert main(["build", *paths[:2], *argv]) == 0
+    items = manifest(out)["items"]
+    assert len(items) == 4 and all(i["status"] == "ok" for i in items)
+    _listed_files_match(out)
+
+
+def test_verify_a_file_listed_twice_an_unreadable_entry_and_unlisted_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    a = _write(tmp_path / "a.json", make_record(1))
+    b = _write(tmp_path / "b.json", make_record(2))
+    assert main(["build", a, b, "--out", str(out), "--formats", "json", "--jobs", "1", "-q"]) == 0
+    (out / "old-name.json").write_text("{}")  # e.g. a packet of an earlier naming
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "not listed in the manifest: old-name.json" in err
+    doc = manifest(out)
+    doc["items"][1]["files"]["json"] = dict(doc["items"][0]["files"]["json"])  # two companies, one file
+    (out / "sub").mkdir()
+    doc["items"][1]["files"]["pdf"] = {"path": "sub", "sha256": "0", "bytes": 1}
+    (out / "manifest.json").write_text(json.dumps(doc))
+    assert main(["verify", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "listed more than once" in err and "sub: cannot be read" in err
+    assert "internal error" not in err and "Traceback" not in err
+    (out / "manifest.json").write_text("[]")
+    assert main(["verify", str(out)]) == 1
+    assert "not a reporter manifest" in capsys.readouterr().err
+
+
+def test_a_changed_stylesheet_rebuilds(tmp_path, capsys):
+    out = tmp_path / "out"
+    style = tmp_path / "gc.css"
+    style.write_text("h1 { color: navy; }")
+    argv = ["build", str(SAMPLES / "gr8-builders.json"), "--out", str(out), "--formats", "html", "--style", str(style),
+            "--jobs", "1"]
+    assert main(argv) == 0
+    style.write_text("h1 { color: darkred; }")
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "built 1, unchanged 0" in capsys.readouterr().err
+    assert "darkred" in next(out.glob("*.html")).read_text()

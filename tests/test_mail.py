@@ -30,6 +30,7 @@ class Collect:
 
     def __init__(self, refuse=()):
         self.messages = []
+        self.sizes = []  # bytes of each message as received
         self.refuse = set(refuse)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -41,6 +42,7 @@ class Collect:
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((list(envelope.rcpt_tos), msg))
+        self.sizes.append(len(envelope.original_content or envelope.content))
         return "250 Message accepted"
 
 
@@ -180,13 +182,16 @@ def test_unreachable_server_is_one_clear_line(folder, monkeypatch, capsys):
 
 def test_oversize_attachments_are_zipped_then_split(folder, smtp, monkeypatch, capsys):
     monkeypatch.delenv("SMTP_USER", raising=False)
-    total = sum(e["bytes"] for i in json.loads((folder / "manifest.json").read_text())["items"] for e in i["files"].values())
+    listed = json.loads((folder / "manifest.json").read_text())
+    total = sum(e["bytes"] for i in listed["items"] for e in i["files"].values()) + listed["leveling"]["bytes"]
     c, h = smtp()
-    # Fits once zipped (PDFs and workbooks compress a little): one message with one zip.
-    zipped_limit = f"{int(total * 0.995) // 1024}KB"
+    # --max-size bounds the message as sent: base64 makes the attachments about 1.37x their size, so
+    # 1.3x does not hold them as they are but holds them zipped (the workbooks compress a little).
+    zipped_limit = int(total * 1.3) // 1024
     assert main(["send", str(folder), "--to", "pm@example.com", "--smtp-host", "127.0.0.1",
-                 "--smtp-port", str(c.port), "--tls", "none", "--max-size", zipped_limit]) == 0
+                 "--smtp-port", str(c.port), "--tls", "none", "--max-size", f"{zipped_limit}KB"]) == 0
     (_, msg), = h.messages
+    assert h.sizes[0] <= zipped_limit * 1024
     files = attachments(msg)
     (zip_name,) = files
     assert zip_name.endswith(".zip")
@@ -196,12 +201,13 @@ def test_oversize_attachments_are_zipped_then_split(folder, smtp, monkeypatch, c
     # Too big even zipped: split into several messages, each under the limit, all files sent once.
     h.messages.clear()
     biggest = max(e["bytes"] for i in json.loads((folder / "manifest.json").read_text())["items"] for e in i["files"].values())
-    limit = biggest + 1024
+    limit = int(biggest * 1.4) + 16384
+    h.sizes.clear()
     assert main(["send", str(folder), "--to", "pm@example.com", "--smtp-host", "127.0.0.1",
                  "--smtp-port", str(c.port), "--tls", "none", "--max-size", str(limit)]) == 0
     assert len(h.messages) > 1
+    assert max(h.sizes) <= limit, (h.sizes, limit)
     sent = [n for _, m in h.messages for n in attachments(m)]
-    listed = json.loads((folder / "manifest.json").read_text())
     expected = [e["path"] for i in listed["items"] for e in i["files"].values()] + [listed["leveling"]["path"]]
     assert sorted(sent) == sorted(set(sent)) == sorted(expected)
     assert all("(part " in m["Subject"] for _, m in h.messages)
@@ -251,3 +257,110 @@ def test_redacted_copies_have_no_bank_or_surety_figures(folder, tmp_path):
     assert main(["verify", str(folder)]) == 0
     original = next(folder.glob("24-117_gr8-builders*.pdf"))
     assert "17,000,000" in "".join(p.extract_text() for p in PdfReader(original).pages)
+
+
+def _copy(folder, tmp_path):
+    import shutil
+
+    dest = tmp_path / "copy"
+    shutil.copytree(folder, dest)
+    return dest
+
+
+def _edit_manifest(folder, change):
+    path = folder / "manifest.json"
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("where", ["../secret.pdf", "ABSOLUTE", "link.pdf"])
+def test_a_manifest_path_outside_the_folder_is_never_mailed(folder, tmp_path, capsys, where):
+    copy = _copy(folder, tmp_path)
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(b"%PDF- the GC's private bid tabulation")
+    (copy / "link.pdf").symlink_to(secret)
+    rel = str(secret) if where == "ABSOLUTE" else where
+
+    def point_outside(doc):
+        doc["items"][0]["files"]["pdf"] = {"path": rel}  # no checksum either
+    _edit_manifest(copy, point_outside)
+    eml = tmp_path / "x.eml"
+    capsys.readouterr()
+    assert main(["send", str(copy), "--to", "pm@example.com", "--dry-run", str(eml)]) == 1
+    err = capsys.readouterr().err
+    assert "not a file inside the folder" in err and len(err.strip().splitlines()) == 1
+    assert not eml.exists()
+    # verify says the same, in one line per problem, without reading the file
+    assert main(["verify", str(copy)]) == 1
+    assert "leaves the folder" in capsys.readouterr().err
+
+
+def test_redacted_copies_come_only_from_intact_kept_sources(folder, tmp_path, capsys):
+    copy = _copy(folder, tmp_path)
+    m = json.loads((copy / "manifest.json").read_text())
+    src = copy / m["items"][0]["sourceRecord"]["path"]
+    src.write_text(src.read_text().replace("Gr8 National Bank", "Some Other Bank"))
+    eml = tmp_path / "x.eml"
+    capsys.readouterr()
+    assert main(["send", str(copy), "--to", "pm@example.com", "--redact", "financial", "--dry-run", str(eml)]) == 1
+    assert "changed since it was built" in capsys.readouterr().err and not eml.exists()
+    outside = tmp_path / "elsewhere.json"
+    outside.write_bytes((folder / m["items"][0]["sourceRecord"]["path"]).read_bytes())
+
+    def point_outside(doc):
+        doc["items"][0]["sourceRecord"]["path"] = "../elsewhere.json"
+    _edit_manifest(copy, point_outside)
+    assert main(["send", str(copy), "--to", "pm@example.com", "--redact", "financial", "--dry-run", str(eml)]) == 1
+    assert "not a file inside the folder" in capsys.readouterr().err
+
+
+def test_a_line_break_in_the_project_name_cannot_add_a_header(folder, tmp_path):
+    copy = _copy(folder, tmp_path)
+
+    def inject(doc):
+        doc["build"]["project"]["name"] = "Mission Tower\r\nBcc: leak@evil.example\u2028X-Evil: 1"
+    _edit_manifest(copy, inject)
+    eml = tmp_path / "x.eml"
+    assert main(["send", str(copy), "--to", "pm@example.com", "--from", "Precon Team <precon@gc.example>",
+                 "--dry-run", str(eml)]) == 0
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["Bcc"] is None and msg["X-Evil"] is None
+    assert msg["Subject"].startswith("24-117 Mission Tower Bcc: leak@evil.example X-Evil: 1: prequalification packets")
+    assert msg["Message-ID"].endswith("@gc.example>") and ">>" not in msg["Message-ID"]
+    assert main(["send", str(copy), "--to", "pm@example.com", "--from", "precon@gc.example\r\nBcc: leak@evil.example",
+                 "--dry-run", str(eml)]) == 2
+
+
+def test_max_size_too_small_is_a_usage_error(folder, tmp_path, capsys):
+    assert main(["send", str(folder), "--to", "pm@example.com", "--max-size", "0", "--dry-run", str(tmp_path / "x.eml")]) == 2
+    assert "--max-size" in capsys.readouterr().err
+
+
+def test_dry_run_into_a_folder_is_one_line(folder, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["send", str(folder), "--to", "pm@example.com", "--dry-run", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "--dry-run" in err and "internal error" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_redacted_copies_refuse_packets_built_with_other_settings(tmp_path, capsys):
+    from reporter.api.saved import dumps_exact
+    from tests.fakes.records import make_record
+
+    out = tmp_path / "out"
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[severities]\n"insurance.missing" = "off"\n')
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(dumps_exact(make_record(4)))
+    b.write_text(dumps_exact(make_record(8)))
+    common = ["--out", str(out), "--formats", "xlsx", "--as-of", "2026-11-28", "--jobs", "1", "-q"]
+    assert main(["build", str(a), *common, "--rules", str(rules)]) == 0
+    assert main(["build", str(b), *common]) == 0  # a later run without the rules: a is carried over
+    items = json.loads((out / "manifest.json").read_text())["items"]
+    assert items[1]["fromEarlierRun"] and items[1]["verdict"] != "red"
+    capsys.readouterr()
+    eml = tmp_path / "x.eml"
+    assert main(["send", str(out), "--to", "pm@example.com", "--redact", "financial", "--dry-run", str(eml)]) == 1
+    err = capsys.readouterr().err
+    assert "would not match the packet" in err and len(err.strip().splitlines()) == 1 and not eml.exists()

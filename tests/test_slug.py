@@ -58,3 +58,11 @@ def test_long_names_keep_the_id():
     name = safe_name("A very long company name " * 20, "59d2b8660675250927442cbf")
     assert name.endswith("_59d2b8660675250927442cbf")
     assert len(name) <= MAX_NAME
+
+
+@pytest.mark.parametrize("company", ["CON", "nul", "Com1", "LPT9"])
+def test_a_custom_pattern_never_gives_a_windows_device_name(company):
+    from reporter.deliver.naming import NamePattern
+
+    name = NamePattern("{companyName}").base({"companyName": company, "id": "x1"})
+    assert SAFE.match(name) and name.upper() not in {"CON", "NUL", "COM1", "LPT9"}, name

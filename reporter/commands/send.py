@@ -24,7 +24,21 @@ def _size(text: str) -> int:
     if not m:
         raise UsageError(f"--max-size: expected a size like 20MB or 500KB, got {text!r}")
     mult = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
-    return int(float(m.group(1)) * mult)
+    size = int(float(m.group(1)) * mult)
+    if size < 64 * 1024:
+        raise UsageError(f"--max-size: {text!r} is too small for a message (at least 64KB)")
+    return size
+
+
+def _sender(text: str | None) -> str | None:
+    """``--from``: an address, or ``Name <address>``; one header line."""
+    if text is None:
+        return None
+    from email.utils import parseaddr
+
+    if any(ord(c) < 32 or ord(c) == 127 for c in text) or not _ADDR.match(parseaddr(text)[1]):
+        raise UsageError(f"--from: not an email address: {text!r}")
+    return text
 
 
 def register(sub, common) -> None:
@@ -50,7 +64,7 @@ def run(args) -> int:
     to = [a.strip() for x in args.to for a in x.split(",") if a.strip()]
     cc = [a.strip() for x in args.cc for a in x.split(",") if a.strip()]
     user = os.environ.get("SMTP_USER") or None
-    sender = format_sender(args.sender, user)
+    sender = format_sender(_sender(args.sender), user)
     folder = Path(args.folder)
     attachments = items = None
     if args.redact:

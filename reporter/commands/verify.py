@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from reporter.deliver.verify import verify_folder
+from reporter.deliver.verify import unlisted_files, verify_folder
 
 log = logging.getLogger("reporter")
 
@@ -24,6 +24,10 @@ def run(args) -> int:
     checked, problems = verify_folder(Path(args.folder))
     for p in problems:
         log.error("%s", p)
+    extra = unlisted_files(Path(args.folder))
+    if extra:  # not a failure: the listed files are what was built; these are beside them
+        shown = ", ".join(extra[:10]) + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")
+        log.warning("note: %d file(s) in %s not listed in the manifest: %s", len(extra), args.folder, shown)
     if problems:
         log.error("%d of %d files failed verification in %s", len(problems), checked, args.folder)
         return 1

@@ -78,6 +78,17 @@ def _umask() -> int:
     return mask
 
 
+def inside(folder: Path, rel: Any) -> Path | None:
+    """``folder / rel`` when ``rel`` is a relative path that stays inside ``folder`` (after
+    resolving ``..`` and symlinks), else None: a manifest is data, and a hand-edited or hostile one
+    must not make ``send``, ``verify`` or ``build`` read (or mail) files from elsewhere."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel or Path(rel).is_absolute():
+        return None
+    root = Path(folder).resolve()
+    target = (root / rel).resolve()
+    return target if root in target.parents else None
+
+
 def file_entry(out_dir: Path, path: Path, data: bytes) -> dict[str, Any]:
     return {"path": path.relative_to(out_dir).as_posix(), "sha256": sha256_bytes(data), "bytes": len(data)}
 
@@ -100,8 +111,13 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
     path = Path(folder) / "manifest.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DeliveryError(f"{folder}: no manifest.json (is this a folder written by 'reporter build'?)") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DeliveryError(f"{path}: cannot read the manifest ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("items", []), list) or not all(
+        isinstance(i, dict) for i in doc.get("items", [])
+    ):
+        raise DeliveryError(f"{path}: not a reporter manifest (expected an object with a list of items)")
+    return doc

@@ -17,10 +17,11 @@ import mimetypes
 import smtplib
 import socket
 import ssl
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -85,22 +86,34 @@ def read_folder(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 def collect_attachments(folder: Path, manifest: dict[str, Any], items: list[dict[str, Any]]) -> list[Attachment]:
-    """The PDFs and workbooks of every item, then ``leveling.xlsx``; checked against the manifest."""
-    from reporter.deliver.files import sha256_bytes
+    """The PDFs and workbooks of every item, then ``leveling.xlsx``; checked against the manifest.
+
+    Only files inside the folder whose SHA-256 matches are attached: a hand-edited or hostile
+    manifest cannot make the run mail a file from elsewhere (``../``, an absolute path, a symlink)."""
+    from reporter.deliver.files import inside, sha256_bytes
 
     out: list[Attachment] = []
-    entries = [e for i in items for kind, e in sorted(i.get("files", {}).items()) if kind in ("pdf", "xlsx")]
+    entries = [e for i in items for kind, e in sorted((i.get("files") or {}).items()) if kind in ("pdf", "xlsx")]
     if manifest.get("leveling"):
         entries.append(manifest["leveling"])
+    seen: set[Path] = set()
     for entry in entries:
-        p = folder / entry["path"]
+        rel = entry.get("path") if isinstance(entry, dict) else None
+        p = inside(folder, rel)
+        if p is None:
+            raise DeliveryError(f"{folder}/manifest.json: {rel!r} is not a file inside the folder; refusing to send")
+        if p in seen:  # listed twice: attach once
+            continue
+        seen.add(p)
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise DeliveryError(f"{p}: listed in the manifest but cannot be read ({exc.strerror})") from None
-        if entry.get("sha256") and sha256_bytes(data) != entry["sha256"]:
-            raise DeliveryError(f"{p}: changed since it was built (checksum differs); rebuild or run 'reporter verify'")
-        out.append(Attachment(Path(entry["path"]).name, data))
+            raise DeliveryError(f"{folder / rel}: listed in the manifest but cannot be read ({exc.strerror})") from None
+        if sha256_bytes(data) != entry.get("sha256"):
+            raise DeliveryError(
+                f"{folder / rel}: changed since it was built (checksum differs from the manifest); rebuild or run 'reporter verify'"
+            )
+        out.append(Attachment(p.name, data))
     return out
 
 
@@ -127,9 +140,16 @@ def body_context(manifest: dict[str, Any], items: list[dict[str, Any]], failed: 
     }
 
 
+def header_text(text: Any) -> str:
+    """One header line: control characters and line breaks (CR, LF, U+2028...) become spaces, so
+    a project name can never end the Subject and start another header."""
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in str(text))
+    return " ".join(cleaned.split())
+
+
 def subject_line(manifest: dict[str, Any], count: int) -> str:
     project = (manifest.get("build") or {}).get("project") or {}
-    label = " ".join(x for x in (project.get("number"), project.get("name")) if x) or "Subcontractor prequalification"
+    label = header_text(" ".join(str(x) for x in (project.get("number"), project.get("name")) if x)) or "Subcontractor prequalification"
     return f"{label}: prequalification packets for {count} subcontractor{'s' if count != 1 else ''}"
 
 
@@ -154,34 +174,49 @@ def compose(
     subject = subject_line(manifest, len(items))
     notes: list[str] = []
 
-    total = sum(a.size for a in files)
-    groups: list[list[Attachment]]
-    if total <= max_size:
-        groups = [files]
-    else:
-        zipped = _zip(files, f"{_stem(manifest)}.zip")
-        if zipped.size <= max_size:
-            groups = [[zipped]]
-            notes.append(f"attachments ({_mb(total)}) exceed {_mb(max_size)}: sent as one zip file ({_mb(zipped.size)})")
-        else:
-            groups = _split(files, max_size)
-            notes.append(f"attachments ({_mb(total)}) exceed {_mb(max_size)} even zipped: split into {len(groups)} messages")
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
 
-    messages = []
-    for n, group in enumerate(groups, start=1):
-        part = f" (part {n} of {len(groups)})" if len(groups) > 1 else ""
+    def message(n: int, parts: int, names: list[str], notes: list[str]) -> EmailMessage:
         msg = EmailMessage()
-        msg["Subject"] = subject + part
+        msg["Subject"] = subject + (f" (part {n} of {parts})" if parts > 1 else "")
         msg["From"] = sender
         msg["To"] = ", ".join(to)
         if cc:
             msg["Cc"] = ", ".join(cc)
         msg["Date"] = formatdate(localtime=False)
-        msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] if "@" in sender else None)
+        msg["Message-ID"] = make_msgid(domain=domain)
         msg["X-Mailer"] = f"reporter {__version__}"
-        pctx = dict(ctx, part=n, parts=len(groups), attachments=[a.filename for a in group], notes=notes)
+        pctx = dict(ctx, part=n, parts=parts, attachments=names, notes=notes)
         msg.set_content(env.get_template("packets.txt.j2").render(**pctx))
         msg.add_alternative(env.get_template("packets.html.j2").render(**pctx), subtype="html")
+        return msg
+
+    # --max-size bounds each message as sent: headers, both bodies and base64-encoded attachments
+    # (a third larger than the files), so a 20 MB limit never produces a 27 MB message.
+    stem = _stem(manifest)
+    overhead = len(_wire(message(99, 99, [a.filename for a in files] + [f"{stem}.zip"], ["x" * 300] * 2))) + 1024
+    budget = max_size - overhead
+    if budget <= 0:
+        raise DeliveryError(f"--max-size {_mb(max_size)} leaves no room for attachments (the message text alone is {_mb(overhead)})")
+    total = sum(a.size for a in files)
+    need = sum(_encoded(a.size) for a in files)
+    groups: list[list[Attachment]]
+    if need <= budget:
+        groups = [files]
+    else:
+        zipped = _zip(files, f"{stem}.zip")
+        if _encoded(zipped.size) <= budget:
+            groups = [[zipped]]
+            notes.append(f"attachments ({_mb(total)}, {_mb(need)} encoded) exceed --max-size {_mb(max_size)}: "
+                         f"sent as one zip file ({_mb(zipped.size)})")
+        else:
+            groups = _split(files, budget, max_size)
+            notes.append(f"attachments ({_mb(total)}, {_mb(need)} encoded) exceed --max-size {_mb(max_size)} even zipped: "
+                         f"split into {len(groups)} messages")
+
+    messages = []
+    for n, group in enumerate(groups, start=1):
+        msg = message(n, len(groups), [a.filename for a in group], notes)
         for a in group:
             mime = mimetypes.guess_type(a.filename)[0] or "application/octet-stream"
             maintype, subtype = mime.split("/", 1)
@@ -205,17 +240,29 @@ def _zip(files: list[Attachment], name: str) -> Attachment:
     return Attachment(name, buf.getvalue())
 
 
-def _split(files: list[Attachment], max_size: int) -> list[list[Attachment]]:
+def _encoded(n: int) -> int:
+    """Bytes an ``n``-byte attachment takes in a message: base64 in 76-character CRLF lines, plus
+    its part headers."""
+    b64 = 4 * ((n + 2) // 3)
+    return b64 + 2 * ((b64 + 75) // 76) + 512
+
+
+def _wire(msg: EmailMessage) -> bytes:
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+def _split(files: list[Attachment], budget: int, max_size: int) -> list[list[Attachment]]:
     groups: list[list[Attachment]] = [[]]
     size = 0
     for a in files:
-        if a.size > max_size:
-            raise DeliveryError(f"{a.filename} alone ({_mb(a.size)}) is larger than --max-size {_mb(max_size)}")
-        if groups[-1] and size + a.size > max_size:
+        need = _encoded(a.size)
+        if need > budget:
+            raise DeliveryError(f"{a.filename} alone ({_mb(a.size)}, {_mb(need)} encoded) does not fit in a message of --max-size {_mb(max_size)}")
+        if groups[-1] and size + need > budget:
             groups.append([])
             size = 0
         groups[-1].append(a)
-        size += a.size
+        size += need
     return groups
 
 
@@ -230,7 +277,10 @@ def write_eml(messages: list[EmailMessage], path: Path) -> list[Path]:
     paths = []
     for n, msg in enumerate(messages, start=1):
         p = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
-        atomic_write(p, msg.as_bytes())
+        try:
+            atomic_write(p, msg.as_bytes())
+        except OSError as exc:
+            raise DeliveryError(f"--dry-run {p}: cannot write ({exc.strerror or exc})") from None
         paths.append(p)
     return paths
 
@@ -275,22 +325,30 @@ def send(messages: list[EmailMessage], recipients: list[str], settings: SmtpSett
                 bad = smtp.send_message(msg, to_addrs=recipients)
             except smtplib.SMTPRecipientsRefused as exc:
                 reasons = {a: _smtp_text(r) for a, r in exc.recipients.items()}
-                raise DeliveryError("every recipient was refused: " + "; ".join(f"{a} ({r})" for a, r in reasons.items())) from None
+                raise DeliveryError("every recipient was refused: " + "; ".join(f"{a} ({r})" for a, r in reasons.items())
+                                    + _already(sent, messages)) from None
             except smtplib.SMTPSenderRefused as exc:
-                raise DeliveryError(f"SMTP server {where} refused the sender {exc.sender}: {_smtp_text(exc)}") from None
+                raise DeliveryError(f"SMTP server {where} refused the sender {exc.sender}: {_smtp_text(exc)}"
+                                    + _already(sent, messages)) from None
             except smtplib.SMTPDataError as exc:
-                raise DeliveryError(f"SMTP server {where} refused the message: {_smtp_text(exc)}") from None
+                raise DeliveryError(f"SMTP server {where} refused the message: {_smtp_text(exc)}" + _already(sent, messages)) from None
             for addr, reply in bad.items():
                 refused[addr] = _smtp_text(reply)
             sent += 1
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise DeliveryError(f"connection to the SMTP server {where} was lost: {_reason(exc)}") from None
+        raise DeliveryError(f"connection to the SMTP server {where} was lost: {_reason(exc)}" + _already(sent, messages)) from None
+    except smtplib.SMTPException as exc:  # any other refusal (HELO, STARTTLS, AUTH, SMTPUTF8...): one line
+        raise DeliveryError(f"SMTP server {where} refused: {_smtp_text(exc)}" + _already(sent, messages)) from None
     finally:
         try:
             smtp.quit()
         except Exception:
             pass
     return SendResult(sent=sent, refused=refused)
+
+
+def _already(sent: int, messages: list[EmailMessage]) -> str:
+    return f" ({sent} of {len(messages)} messages had been sent)" if sent else ""
 
 
 def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:

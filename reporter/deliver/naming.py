@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from reporter.deliver.files import MAX_NAME, safe_name, slugify
+from reporter.deliver.files import _WINDOWS_RESERVED, MAX_NAME, safe_name, slugify
 from reporter.errors import UsageError
 
 FIELDS = ("companyName", "companyId", "uniqueId", "projectNumber", "projectName", "asOf")
@@ -67,7 +67,10 @@ class NamePattern:
         name = "".join(c if c.isalnum() and c.isascii() or c in "-_" else "-" for c in text).strip("-_")
         while "--" in name:
             name = name.replace("--", "-")
-        return (name or "company")[:MAX_NAME]
+        name = (name or "company")[:MAX_NAME]
+        if name.upper() in _WINDOWS_RESERVED:  # "con.pdf" cannot be opened on Windows
+            name = "_" + name
+        return name
 
     def unique(self, raw: dict[str, Any], used: set[str]) -> str:
         """The record's name, with ``-2``, ``-3``... when another record of the run has it."""
