@@ -11,6 +11,7 @@ Every failure is an ``InputError`` whose one-line message names the file and wha
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -140,7 +141,7 @@ def _keys(raw: dict) -> str:
 
 
 _DEC_MARK = "\x00dec:"
-_DEC_RE = None
+_DEC_RE = re.compile(r'"\\u0000dec:([-+0-9.eE]+)\\u0000"')  # a marked Decimal as json.dumps writes it
 
 
 def _mark_decimals(value: Any) -> Any:
@@ -159,10 +160,5 @@ def _mark_decimals(value: Any) -> Any:
 
 def dumps_exact(doc: Any, indent: int | None = 2) -> str:
     """Encode JSON writing every ``Decimal`` as the same number text it was read from."""
-    import re
-
-    global _DEC_RE
-    if _DEC_RE is None:
-        _DEC_RE = re.compile(r'"\\u0000dec:([-+0-9.eE]+)\\u0000"')
     text = json.dumps(_mark_decimals(doc), indent=indent, ensure_ascii=False)
     return _DEC_RE.sub(lambda m: m.group(1), text)
