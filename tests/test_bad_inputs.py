@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
 
 from reporter.api.saved import load_file
 from reporter.cli import main
 from reporter.errors import InputError
-
-from conftest import EXAMPLE
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,9 @@ def test_console_entry_point_and_module_run(tmp_path):
     assert r.returncode == 1
     assert "missing.json: no such file" in r.stderr
     assert "Traceback" not in r.stderr
-    v = subprocess.run(["reporter", "--version"], capture_output=True, text=True)
+    # The console script installed beside this interpreter (the venv's bin/, on PATH or not).
+    script = Path(sys.executable).parent / "reporter"
+    v = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert v.returncode == 0 and v.stdout.startswith("reporter ")
 
 
