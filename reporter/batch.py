@@ -24,15 +24,18 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
-from reporter.api.saved import SourceRecord, dumps_exact
+from reporter.api.saved import SourceRecord
 from reporter.config import BuildConfig, describe_config
-from reporter.deliver.files import sha256_bytes, write_manifest
+from reporter.deliver.files import write_manifest
 from reporter.deliver.naming import NamePattern
 from reporter.errors import ReporterError
+from reporter.fsio import sha256_bytes
+from reporter.jsonio import dumps_exact
 
 log = logging.getLogger("reporter.batch")
 
@@ -124,7 +127,8 @@ def write_source(raw: dict[str, Any], name: str, config: BuildConfig) -> dict[st
     """Keep the record as received beside its packet (``sources/<name>.json``, tax ids masked
     unless ``--show-tax-id``): the archive can be re-checked and re-rendered (``reporter send
     --redact``) without the API."""
-    from reporter.deliver.files import atomic_write, file_entry
+    from reporter.deliver.files import file_entry
+    from reporter.fsio import atomic_write
     from reporter.pipeline import source_json
 
     data = source_json(raw, config)
@@ -196,7 +200,7 @@ def unchanged(prev: dict[str, Any] | None, fingerprint: dict[str, Any], out_dir:
 def files_intact(item: dict[str, Any], out_dir: Path) -> bool:
     """Are the item's packet files (and kept source record) all there, inside the folder, at their
     listed sizes?"""
-    from reporter.deliver.files import inside
+    from reporter.fsio import inside
 
     if not item.get("files"):
         return False
@@ -217,7 +221,8 @@ class Progress:
         self.bar = None
         self.task = None
         if enabled and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
 
             self.bar = RichProgress(
                 TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -426,7 +431,7 @@ def carry_earlier(earlier: dict[str, dict[str, Any]], outcome: BatchOutcome, rep
     """Keep listing the packets of earlier runs that this run did not touch (an incremental
     ``--updated-since`` run builds only what changed): the manifest stays the index of the whole
     folder, and the leveling workbook compares every bidder in it."""
-    from reporter.deliver.files import inside
+    from reporter.fsio import inside
 
     seen = {i.get("companyId") for i in outcome.items}
     listed = {e.get("path") for i in outcome.items for e in item_entries(i) if isinstance(e, dict)}
@@ -456,7 +461,8 @@ def write_leveling(out_dir: Path, reports: list[Any], names: NamePattern) -> dic
         from reporter.render.leveling import render_leveling
     except ImportError:
         return None
-    from reporter.deliver.files import atomic_write, file_entry
+    from reporter.deliver.files import file_entry
+    from reporter.fsio import atomic_write
 
     data = render_leveling(reports)
     path = out_dir / names.leveling_name()

@@ -11,14 +11,14 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
 from reporter.render.html import RenderOptions
 from reporter.render.pdf import DEFAULT_VARIANT
-from reporter.transform.dates import get_zone, parse_user_date
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.money import babel_locale, validate_currency
 from reporter.transform.report import Project, ReportContext
@@ -79,7 +79,7 @@ def load_fx_rates(path: Path) -> FxTable:
                 continue
             if len(line) != 4:
                 raise ConfigError(f"--fx-rates {path}: line {reader.line_num}: expected date,base,quote,rate")
-            rows.append(dict(zip(("date", "base", "quote", "rate"), (c.strip() for c in line))))
+            rows.append(dict(zip(("date", "base", "quote", "rate"), (c.strip() for c in line), strict=False)))
     rates = []
     for i, row in enumerate(rows, start=1):
         try:
@@ -130,7 +130,7 @@ def build_config_from_args(args) -> BuildConfig:
         rules = load_rules(Path(args.rules))
     ctx_kwargs = dict(
         as_of=as_of,
-        generated_at=datetime.now(timezone.utc),
+        generated_at=datetime.now(UTC),
         timezone=zone_name,
         locale=args.locale,
         report_currency=currency,

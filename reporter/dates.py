@@ -1,4 +1,4 @@
-"""Transform stage: dates.
+"""Ground floor: dates, shared by every stage.
 
 Input: ISO 8601 strings exactly as the TradeTapp API emits them (``2017-05-04T14:11:35.100929Z``,
 ``2024-01-29T22:16:22.324Z``, with an offset instead of ``Z``, or a bare ``YYYY-MM-DD`` date).
@@ -13,7 +13,7 @@ date-only ``dateExpires`` of 2027-01-15 is 2027-01-15 in Los Angeles too, not th
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DATETIME_RE = re.compile(
@@ -33,8 +33,8 @@ class WholeDay(datetime):
     """
 
     @classmethod
-    def of(cls, d: date) -> "WholeDay":
-        return cls(d.year, d.month, d.day, tzinfo=timezone.utc)
+    def of(cls, d: date) -> WholeDay:
+        return cls(d.year, d.month, d.day, tzinfo=UTC)
 
 
 def parse_api_datetime(value: object) -> datetime | None:
@@ -51,7 +51,7 @@ def parse_api_datetime(value: object) -> datetime | None:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp has no time zone")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     if not isinstance(value, str):
         # An int or float here would be a Unix timestamp: refused on purpose.
         raise ValueError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
@@ -90,7 +90,7 @@ def parse_api_datetime(value: object) -> datetime | None:
             int(frac),
             tzinfo=timezone(offset),
         )
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"not a valid timestamp: {value!r} ({exc})") from None
 
@@ -145,7 +145,7 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
     try:
         return moment.astimezone(zone).date()
     except OverflowError:  # within hours of year 1 or 9999: the UTC day is as good as any
-        return moment.astimezone(timezone.utc).date()
+        return moment.astimezone(UTC).date()
 
 
 def days_between(as_of: date, target: date) -> int:
@@ -161,7 +161,7 @@ def format_iso(moment: datetime) -> str:
     """
     if isinstance(moment, WholeDay):
         return moment.date().isoformat()
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     us = utc.microsecond
     frac = f"{us // 1000:03d}" if us % 1000 == 0 else f"{us:06d}"
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + frac + "Z"

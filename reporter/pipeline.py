@@ -9,14 +9,17 @@ workbook attached), then the files in ``config.out_dir`` (``<name>.pdf``, ``.xls
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from reporter.api.saved import SourceRecord, dumps_exact, load_file_items
+from reporter.api.saved import SourceRecord, load_file_items
 from reporter.config import BuildConfig
-from reporter.deliver.files import atomic_write, file_entry
+from reporter.deliver.files import file_entry
 from reporter.errors import ReporterError
+from reporter.fsio import atomic_write
+from reporter.jsonio import dumps_exact
 from reporter.render.html import make_environment, render_html
 from reporter.transform.report import build_report
 from reporter.transform.report_json import report_to_json

@@ -11,7 +11,7 @@ import email.utils
 import logging
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,8 +30,6 @@ from reporter.api.client import (
     parse_retry_after,
     token_from_env,
 )
-from reporter.api.sync_state import dumps_exact
-from reporter.api.saved import loads_exact
 from reporter.errors import (
     ApiError,
     AuthError,
@@ -43,6 +41,7 @@ from reporter.errors import (
     UnsafeUrl,
     UsageError,
 )
+from reporter.jsonio import dumps_exact, loads_exact
 from tests.fakes.records import company_id, make_record
 from tests.fakes.tradetapp import encode_json
 
@@ -583,7 +582,7 @@ def test_numbers_are_decimal_never_float():
 
 
 def utc(*a: int) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
+    return datetime(*a, tzinfo=UTC)
 
 
 def test_filters_render_open_and_closed_ranges():

@@ -12,15 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 from pypdf import PdfReader
 
-from reporter.api.saved import dumps_exact
 from reporter.cli import main
-from reporter.deliver.files import sha256_bytes
+from reporter.fsio import sha256_bytes
+from reporter.jsonio import dumps_exact
 from tests.fakes.records import make_record, make_records
 from tests.fakes.tradetapp import DEFAULT_TOKEN, FakeTradeTapp, Faults
-
-from conftest import SAMPLES
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import sample_paths
 
 from reporter.api.saved import load_file
 from reporter.cli import main
-from reporter.deliver.files import sha256_bytes
+from reporter.fsio import sha256_bytes
 from reporter.sections import SECTIONS, sheet_columns
-
-from conftest import sample_paths
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (bash .ci/setup)")
 

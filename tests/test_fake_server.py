@@ -7,7 +7,7 @@ import asyncio
 import importlib.util
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,10 +15,18 @@ import pytest
 
 from reporter import cli
 from reporter.api.client import ApiSettings, StaticToken, TradeTappClient, fetch_records
-from reporter.api.saved import load_file, loads_exact
+from reporter.api.saved import load_file
 from reporter.api.sync_state import STATE_FILE
+from reporter.jsonio import loads_exact
 from tests.fakes.records import EXACT_NUMBER, company_id, make_record, make_records, stamp
-from tests.fakes.tradetapp import API_PREFIX, encode_json, DEFAULT_TOKEN, NO_SCOPE_TOKEN, FakeTradeTapp, Faults
+from tests.fakes.tradetapp import (
+    API_PREFIX,
+    DEFAULT_TOKEN,
+    NO_SCOPE_TOKEN,
+    FakeTradeTapp,
+    Faults,
+    encode_json,
+)
 
 BIG = 7  # company number of the record with 120 offices and 75 custom questions
 
@@ -131,7 +139,7 @@ def test_incremental_run_fetches_only_what_changed(fake, main, tmp_path):
     state = json.loads((out / STATE_FILE).read_text())
     assert len(state["scopes"]) == 1
 
-    changed = make_record(4, updated_at=datetime.now(timezone.utc) + timedelta(seconds=1), name="Changed Co")
+    changed = make_record(4, updated_at=datetime.now(UTC) + timedelta(seconds=1), name="Changed Co")
     fake.upsert(changed)
     before = len(fake.requests)
     for p in out.glob("59d*.json"):
@@ -148,8 +156,8 @@ def test_incremental_run_fetches_only_what_changed(fake, main, tmp_path):
 
 
 def test_updated_since_iso_and_before(fake, main, tmp_path):
-    since = stamp(datetime(2024, 1, 1, 9, tzinfo=timezone.utc) + timedelta(hours=10))
-    before = stamp(datetime(2024, 1, 1, 9, tzinfo=timezone.utc) + timedelta(hours=13))
+    since = stamp(datetime(2024, 1, 1, 9, tzinfo=UTC) + timedelta(hours=10))
+    before = stamp(datetime(2024, 1, 1, 9, tzinfo=UTC) + timedelta(hours=13))
     code = main(["fetch", "--all", "--updated-since", since, "--updated-before", before,
                  "--base-url", fake.base_url, "--out", str(tmp_path)])
     assert code == 0
@@ -326,7 +334,7 @@ def test_fake_filters(fake):
     def ids(**params):
         return [r["id"] for r in raw_get(fake, "/qualifications", limit="40", **params).json()["results"]]
 
-    t = lambda h: stamp(datetime(2024, 1, 1, 9, tzinfo=timezone.utc) + timedelta(hours=h))  # noqa: E731
+    t = lambda h: stamp(datetime(2024, 1, 1, 9, tzinfo=UTC) + timedelta(hours=h))  # noqa: E731
     assert ids(**{"filter[updatedAt]": f"{t(28)}.."}) == [company_id(n) for n in (28, 29, 30)]
     assert ids(**{"filter[updatedAt]": f"..{t(3)}"}) == [company_id(n) for n in (1, 2)]
     assert ids(**{"filter[updatedAt]": f"{t(3)}..{t(5)}"}) == [company_id(n) for n in (3, 4)]

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import json
 import socket
 import ssl
 import zipfile
-import io
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from conftest import SAMPLES
 
 from reporter.cli import main
-
-from conftest import SAMPLES
 
 
 def free_port() -> int:
@@ -231,8 +230,8 @@ def test_bad_address_and_missing_folder(tmp_path, capsys):
 
 
 def test_redacted_copies_have_no_bank_or_surety_figures(folder, tmp_path):
-    from pypdf import PdfReader
     import openpyxl
+    from pypdf import PdfReader
 
     eml = tmp_path / "red.eml"
     assert main(["send", str(folder), "--to", "wide-list@example.com", "--redact", "financial", "--dry-run", str(eml)]) == 0
@@ -345,7 +344,7 @@ def test_dry_run_into_a_folder_is_one_line(folder, tmp_path, capsys):
 
 
 def test_redacted_copies_refuse_packets_built_with_other_settings(tmp_path, capsys):
-    from reporter.api.saved import dumps_exact
+    from reporter.jsonio import dumps_exact
     from tests.fakes.records import make_record
 
     out = tmp_path / "out"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from reporter.api.models import Qualification
-from reporter.api.saved import InputError, dumps_exact, loads_exact, validate_record
+from reporter.api.saved import InputError, validate_record
+from reporter.jsonio import dumps_exact, loads_exact
 
 
 def leaves(obj, prefix=""):
@@ -57,7 +58,7 @@ def test_every_field_of_the_example_is_read_back(example_raw):
     assert checked == 118  # every scalar leaf of the example record
     assert q.suretyBrokerAgencyCompanyName == "Gr8 Insurance Broker"
     assert q.customQuestions.results[0].numberResponse == Decimal("5600.8965")
-    assert q.submittedAt == datetime(2017, 5, 4, 14, 11, 35, 100929, tzinfo=timezone.utc)
+    assert q.submittedAt == datetime(2017, 5, 4, 14, 11, 35, 100929, tzinfo=UTC)
 
 
 def test_money_is_exact_decimal_never_float(example_raw):
@@ -129,10 +130,10 @@ def test_both_license_spellings_and_both_surety_broker_names(example_raw):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("2017-05-04T14:11:35.100929Z", datetime(2017, 5, 4, 14, 11, 35, 100929, tzinfo=timezone.utc)),
-        ("2024-01-29T22:16:22.324Z", datetime(2024, 1, 29, 22, 16, 22, 324000, tzinfo=timezone.utc)),
-        ("2024-01-29T17:16:22.324-05:00", datetime(2024, 1, 29, 22, 16, 22, 324000, tzinfo=timezone.utc)),
-        ("2024-10-03", datetime(2024, 10, 3, tzinfo=timezone.utc)),
+        ("2017-05-04T14:11:35.100929Z", datetime(2017, 5, 4, 14, 11, 35, 100929, tzinfo=UTC)),
+        ("2024-01-29T22:16:22.324Z", datetime(2024, 1, 29, 22, 16, 22, 324000, tzinfo=UTC)),
+        ("2024-01-29T17:16:22.324-05:00", datetime(2024, 1, 29, 22, 16, 22, 324000, tzinfo=UTC)),
+        ("2024-10-03", datetime(2024, 10, 3, tzinfo=UTC)),
     ],
 )
 def test_timestamps_in_every_form_the_api_emits(example_raw, text, expected):

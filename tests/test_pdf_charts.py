@@ -7,11 +7,11 @@ import datetime
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
+from conftest import EXAMPLE, SAMPLES
+
 from reporter.api.saved import load_file
 from reporter.render import charts
 from reporter.transform.report import ReportContext, build_report
-
-from conftest import EXAMPLE, SAMPLES
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from conftest import EXAMPLE, sample_paths
 
 from reporter.cli import main
 from reporter.sections import SECTIONS
 from reporter.transform.privacy import mask_tax_fields
-
-from conftest import EXAMPLE, sample_paths
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("qpdf") is None, reason="needs poppler-utils and qpdf"

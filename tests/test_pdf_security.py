@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import pypdf
 import pytest
+from conftest import EXAMPLE
 
 from reporter.api.saved import load_file
 from reporter.config import BuildConfig
@@ -25,8 +26,6 @@ from reporter.pipeline import render_packet
 from reporter.render.html import RenderOptions
 from reporter.render.pdf import render_pdf
 from reporter.transform.report import Project, ReportContext
-
-from conftest import EXAMPLE
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 

@@ -9,11 +9,10 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from conftest import SAMPLES
 from pypdf import PdfReader
 
 from reporter.cli import main
-
-from conftest import SAMPLES
 
 SSN = "666428193"  # the sole proprietor in samples/list-page-two-subs.json (US_SSN)
 

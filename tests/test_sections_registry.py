@@ -7,14 +7,13 @@ import re
 
 import openpyxl
 import pytest
+from conftest import SAMPLES
 
 from reporter.api.saved import load_file
 from reporter.render.html import render_html
 from reporter.render.xlsx import render_xlsx
 from reporter.sections import KINDS, SECTIONS, WORKBOOK_COLUMNS, sheet_columns
 from reporter.transform.report import ReportContext, build_report
-
-from conftest import SAMPLES
 
 
 def test_keys_titles_and_sheet_names_are_unique_and_valid():
@@ -60,7 +59,7 @@ def test_pdf_table_headers_match_sheet_headers(reports, tmp_path):
     for spec in SECTIONS:
         sheet_headers = [c.value for c in wb[spec.sheet_name][1]]
         assert sheet_headers[: len(sheet_columns(spec))] == [c.header for c in sheet_columns(spec)]
-        sheet_headers = [h for h, c in zip(sheet_headers, sheet_columns(spec)) if c.pdf]
+        sheet_headers = [h for h, c in zip(sheet_headers, sheet_columns(spec), strict=False) if c.pdf]
         block = html.split(f'id="s-{spec.key}"', 1)[1].split("</section>", 1)[0]
         if report.sections[spec.key]:
             thead = block.split("<thead>", 1)[1].split("</thead>", 1)[0]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from reporter.api import sync_state
-from reporter.api.saved import load_file, loads_exact
+from reporter.api.saved import load_file
 from reporter.errors import InputError
+from reporter.jsonio import loads_exact
 from tests.fakes.records import make_record
 from tests.fakes.tradetapp import encode_json
 
@@ -53,7 +54,7 @@ def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
 
-    from reporter.deliver import files
+    from reporter import fsio as files
 
     monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError):
@@ -62,7 +63,7 @@ def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
 
 
 def test_clock_per_scope_with_margin(tmp_path):
-    start = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     a = sync_state.scope_key("https://x/v2/", None, {})
     b = sync_state.scope_key("https://x/v2", None, {"searchText": "acme"})
     assert sync_state.updated_since_for(tmp_path, a) is None
@@ -100,7 +101,7 @@ def test_only_a_run_that_saw_everything_advances_the_clock(tmp_path, monkeypatch
     assert not state.exists()
     # a full run does
     first = _request(tmp_path, monkeypatch)
-    first.started_at = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    first.started_at = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     first.mark_success()
     scope = next(iter(json.loads(state.read_text())["scopes"]))
     assert sync_state.last_run_start(tmp_path, scope) == first.started_at

@@ -4,15 +4,15 @@ printing a parsed timestamp is stable; no record of valid shape makes the transf
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reporter.api.models import Qualification
+from reporter.dates import format_iso, parse_api_datetime
 from reporter.errors import ReporterError
-from reporter.transform.dates import format_iso, parse_api_datetime
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.money import MINOR_UNITS, Money, minor_units, quantize
 from reporter.transform.report import Project, ReportContext, build_report
@@ -57,7 +57,7 @@ def test_parse_print_parse_is_stable(moment, tz_style, digits):
     if digits != 6:
         moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000 if digits == 3 else 0)
     if tz_style == "Z":
-        text = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         off = "Z"
     else:
         text = moment.strftime("%Y-%m-%dT%H:%M:%S")
@@ -86,7 +86,7 @@ money = st.one_of(st.none(), st.integers(min_value=-10**6, max_value=10**13),
 years = st.one_of(st.none(), st.integers(min_value=1900, max_value=2100))
 instants = st.one_of(
     st.none(),
-    moments.map(lambda m: m.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+    moments.map(lambda m: m.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
     moments.map(lambda m: m.isoformat(timespec="milliseconds")),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 1, 1)).map(date.isoformat),
 )

@@ -12,14 +12,13 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import python_calamine
+from conftest import SAMPLES, sample_paths
 
 from reporter.api.saved import load_file
 from reporter.cli import main
-from reporter.deliver.files import sha256_bytes
+from reporter.fsio import sha256_bytes
 from reporter.render.leveling import render_leveling
 from reporter.transform.report import Project, ReportContext, build_report
-
-from conftest import SAMPLES, sample_paths
 
 CTX = ReportContext(as_of=date(2026, 11, 28), project=Project(value=Decimal("450000")))
 
@@ -38,7 +37,7 @@ def sheet(reports):
 
 def rows(ws):
     headers = [c.value for c in ws[1]]
-    return headers, [dict(zip(headers, r)) for r in ws.iter_rows(min_row=2)]
+    return headers, [dict(zip(headers, r, strict=False)) for r in ws.iter_rows(min_row=2)]
 
 
 def test_one_row_per_company_sorted_by_verdict_then_name(sheet, reports):

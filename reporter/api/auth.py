@@ -36,18 +36,17 @@ import warnings
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from authlib.deprecate import AuthlibDeprecationWarning  # noqa: E402 (installs Authlib's filter)
 
 from reporter.api.client import StaticToken, token_from_env
 from reporter.api.token_store import StoredTokens, TokenStore, choose_store
 from reporter.errors import SignInError
-
-from authlib.deprecate import AuthlibDeprecationWarning  # noqa: E402 (installs Authlib's filter)
 
 with warnings.catch_warnings():
     # Authlib 1.9 warns on import that it prefers "httpx2"; the project is on httpx 0.28, which
@@ -444,7 +443,7 @@ class SignedInTokens:
 
 
 def _when(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def resolve_token_provider(token_file: str | None) -> TokenProvider:

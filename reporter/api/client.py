@@ -35,13 +35,12 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
 import httpx
 
-from reporter.api.saved import loads_exact
 from reporter.errors import (
     ApiError,
     AuthError,
@@ -54,6 +53,7 @@ from reporter.errors import (
     UnsafeUrl,
     UsageError,
 )
+from reporter.jsonio import loads_exact
 
 log = logging.getLogger("reporter.api")
 
@@ -158,7 +158,7 @@ def format_instant(moment: datetime, *, round_up: bool = False) -> str:
     """``YYYY-MM-DDThh:mm:ss.SSSZ`` in UTC; ``round_up`` for an exclusive upper bound."""
     if moment.tzinfo is None:
         raise UsageError(f"timestamp {moment.isoformat()} has no time zone")
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     if round_up and moment.microsecond % 1000:
         moment += timedelta(microseconds=1000 - moment.microsecond % 1000)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
@@ -227,7 +227,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
 
@@ -770,7 +770,7 @@ class TradeTappClient:
                 seen.add(cid)
                 fresh.append(raw)
             outcomes = await asyncio.gather(*(self._complete(r) for r in fresh), return_exceptions=True)
-            for raw, outcome in zip(fresh, outcomes):
+            for raw, outcome in zip(fresh, outcomes, strict=False):
                 if isinstance(outcome, ReporterError):
                     yield _Listed(raw["id"], error=outcome)
                 elif isinstance(outcome, BaseException):

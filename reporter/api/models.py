@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from reporter.transform.dates import parse_api_date, parse_api_datetime
+from reporter.dates import parse_api_date, parse_api_datetime
 
 KNOWN_QUALIFICATION_STATUSES = frozenset(
     {"QUALIFIED", "QUALIFIED_WITH_EXCEPTIONS", "DENIED", "EXPIRED"}

@@ -11,9 +11,7 @@ Every failure is an ``InputError`` whose one-line message names the file and wha
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from pydantic import ValidationError
 
 from reporter.api.models import Qualification
 from reporter.errors import InputError
+from reporter.jsonio import loads_exact
 
 
 @dataclass(frozen=True)
@@ -30,11 +29,6 @@ class SourceRecord:
     source: str
     raw: dict[str, Any]
     model: Qualification
-
-
-def loads_exact(text: str | bytes) -> Any:
-    """Decode JSON with every non-integer number as an exact ``Decimal``."""
-    return json.loads(text, parse_float=Decimal)
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -140,25 +134,3 @@ def _keys(raw: dict) -> str:
     return ", ".join(keys) + (", ..." if len(raw) > 5 else "") if keys else "none"
 
 
-_DEC_MARK = "\x00dec:"
-_DEC_RE = re.compile(r'"\\u0000dec:([-+0-9.eE]+)\\u0000"')  # a marked Decimal as json.dumps writes it
-
-
-def _mark_decimals(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot write {value} as JSON")
-        return f"{_DEC_MARK}{value}\x00"
-    if isinstance(value, float):
-        raise TypeError("a float reached the exact JSON writer; decode with loads_exact")
-    if isinstance(value, dict):
-        return {k: _mark_decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mark_decimals(v) for v in value]
-    return value
-
-
-def dumps_exact(doc: Any, indent: int | None = 2) -> str:
-    """Encode JSON writing every ``Decimal`` as the same number text it was read from."""
-    text = json.dumps(_mark_decimals(doc), indent=indent, ensure_ascii=False)
-    return _DEC_RE.sub(lambda m: m.group(1), text)

@@ -17,14 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reporter.api.saved import dumps_exact
-from reporter.deliver.files import atomic_write
+from reporter.dates import parse_api_datetime
 from reporter.errors import InputError
-from reporter.transform.dates import parse_api_datetime
+from reporter.fsio import atomic_write
+from reporter.jsonio import dumps_exact
 
 log = logging.getLogger("reporter.api")
 
@@ -99,6 +99,6 @@ def record_run(out_dir: str | Path, scope: str, started_at: datetime) -> None:
     data = _read_state(out) or {"version": STATE_VERSION, "scopes": {}}
     data["version"] = STATE_VERSION
     data["scopes"][scope] = {
-        "lastRunStartedAt": started_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "lastRunStartedAt": started_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }
     atomic_write(out / STATE_FILE, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))

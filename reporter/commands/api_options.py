@@ -15,10 +15,11 @@ import argparse
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reporter.api import sync_state
 from reporter.api.client import (
     MAX_LIST_LIMIT,
     ApiSettings,
@@ -27,9 +28,8 @@ from reporter.api.client import (
     TokenProvider,
     fetch_records,
 )
-from reporter.api import sync_state
+from reporter.dates import parse_api_datetime
 from reporter.errors import UsageError
-from reporter.transform.dates import parse_api_datetime
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
@@ -88,7 +88,7 @@ class ApiRequest:
     filters: QueryFilters | None = None
     out_dir: Path | None = None
     scope: str | None = None
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def fetch(self, **kwargs: Any) -> AsyncIterator[FetchResult]:
         """``fetch_records`` for this request (keyword arguments are passed on, e.g. ``transport``)."""
@@ -105,7 +105,7 @@ class ApiRequest:
 def api_request_from_args(args: argparse.Namespace, *, required: bool = True) -> ApiRequest | None:
     """Turn parsed options into an ``ApiRequest``; None when no company was asked for and not
     ``required``. Raises ``UsageError`` for bad values and ``SignInError`` without a token."""
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     ids = list(getattr(args, "company_ids", None) or [])
     if getattr(args, "ids_file", None):
         ids.extend(_read_ids_file(args.ids_file))

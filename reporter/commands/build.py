@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from reporter.commands.api_options import add_api_options, api_request_from_args
 from reporter.config import DEFAULT_FORMATS, FORMATS, build_config_from_args

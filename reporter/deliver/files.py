@@ -12,18 +12,16 @@ with paths relative to the folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reporter import __version__
-from reporter.transform.dates import format_iso
+from reporter.dates import format_iso
+from reporter.fsio import atomic_write, sha256_bytes
 
 MAX_NAME = 120
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -49,53 +47,13 @@ def safe_name(company_name: str | None, company_id: str | None) -> str:
     return name[:MAX_NAME]
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def inside(folder: Path, rel: Any) -> Path | None:
-    """``folder / rel`` when ``rel`` is a relative path that stays inside ``folder`` (after
-    resolving ``..`` and symlinks), else None: a manifest is data, and a hand-edited or hostile one
-    must not make ``send``, ``verify`` or ``build`` read (or mail) files from elsewhere."""
-    if not isinstance(rel, str) or not rel or "\x00" in rel or Path(rel).is_absolute():
-        return None
-    root = Path(folder).resolve()
-    target = (root / rel).resolve()
-    return target if root in target.parents else None
-
-
 def file_entry(out_dir: Path, path: Path, data: bytes) -> dict[str, Any]:
     return {"path": path.relative_to(out_dir).as_posix(), "sha256": sha256_bytes(data), "bytes": len(data)}
 
 
 def write_manifest(out_dir: Path, items: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> Path:
     doc = {
-        "generatedAt": format_iso(datetime.now(timezone.utc)),
+        "generatedAt": format_iso(datetime.now(UTC)),
         "reporterVersion": __version__,
         **(extra or {}),
         "items": items,

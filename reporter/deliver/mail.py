@@ -90,7 +90,7 @@ def collect_attachments(folder: Path, manifest: dict[str, Any], items: list[dict
 
     Only files inside the folder whose SHA-256 matches are attached: a hand-edited or hostile
     manifest cannot make the run mail a file from elsewhere (``../``, an absolute path, a symlink)."""
-    from reporter.deliver.files import inside, sha256_bytes
+    from reporter.fsio import inside, sha256_bytes
 
     out: list[Attachment] = []
     entries = [e for i in items for kind, e in sorted((i.get("files") or {}).items()) if kind in ("pdf", "xlsx")]
@@ -272,7 +272,7 @@ def _mb(n: int) -> str:
 
 def write_eml(messages: list[EmailMessage], path: Path) -> list[Path]:
     """``--dry-run``: write the message (or ``name-2.eml``... for split parts) instead of sending."""
-    from reporter.deliver.files import atomic_write
+    from reporter.fsio import atomic_write
 
     paths = []
     for n, msg in enumerate(messages, start=1):

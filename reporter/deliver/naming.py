@@ -46,7 +46,7 @@ class NamePattern:
     as_of: str = ""
 
     @classmethod
-    def for_config(cls, config, pattern: str | None = None) -> "NamePattern":
+    def for_config(cls, config, pattern: str | None = None) -> NamePattern:
         p = config.context.project
         if pattern is None:
             pattern = DEFAULT_WITH_PROJECT if (p.number or p.name) else DEFAULT

@@ -36,7 +36,7 @@ def redacted_attachments(folder: Path, what: str) -> tuple[list[Attachment], lis
         config = config_from_manifest(manifest.get("build") or {}, out, formats=formats, redact=what)
 
         async def sources():
-            for i, path in zip(items, sources_checked):
+            for i, path in zip(items, sources_checked, strict=False):
                 for rec in load_file(path):
                     yield i.get("input") or str(path), rec
 
@@ -51,7 +51,7 @@ def redacted_attachments(folder: Path, what: str) -> tuple[list[Attachment], lis
         if not outcome.ok:
             bad = [i for i in outcome.items if i["status"] != "ok"]
             raise DeliveryError(f"could not re-render {bad[0]['companyName'] or bad[0]['input']}: {bad[0]['error']}")
-        for before, after in zip(items, outcome.items):
+        for before, after in zip(items, outcome.items, strict=False):
             # Redaction withholds figures, never changes a decision. A difference means the packet
             # was built with other settings than the folder's last run (an earlier run's --as-of,
             # --currency or --rules): the copy would not be the packet the folder holds.
@@ -71,7 +71,7 @@ def redacted_attachments(folder: Path, what: str) -> tuple[list[Attachment], lis
 def _checked_source(folder: Path, item: dict) -> Path:
     """The item's kept source record: inside the folder and as built (its SHA-256), since the
     redacted copies are rendered from it."""
-    from reporter.deliver.files import inside, sha256_bytes
+    from reporter.fsio import inside, sha256_bytes
 
     entry = item["sourceRecord"] if isinstance(item.get("sourceRecord"), dict) else {}
     path = inside(folder, entry.get("path"))

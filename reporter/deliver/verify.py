@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reporter.deliver.files import inside, read_manifest, sha256_bytes
+from reporter.deliver.files import read_manifest
+from reporter.fsio import inside, sha256_bytes
 
 
 def manifest_entries(manifest: dict) -> list[dict]:

@@ -13,7 +13,7 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def asset_dir(name: str) -> Path:
     """``templates`` or ``styles`` folder: the checkout's, else the installed copy."""
     checkout = _PACKAGE.parent / name

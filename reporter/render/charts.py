@@ -9,9 +9,9 @@ text from a record can never become markup. A missing value draws no bar and say
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 Number = Decimal | int | float

@@ -24,10 +24,10 @@ from typing import Any
 import jinja2
 
 from reporter import __version__
+from reporter.dates import WholeDay, get_zone
 from reporter.render import charts
 from reporter.render.assets import asset_dir
 from reporter.sections import KINDS, SECTIONS
-from reporter.transform.dates import WholeDay, get_zone
 from reporter.transform.money import Money, format_compact, format_money
 from reporter.transform.sections_data import INSURANCE_LABELS
 

@@ -22,10 +22,10 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from reporter import __version__
+from reporter.dates import get_zone
 from reporter.render.xlsx_cells import clean_text, write_typed
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
-from reporter.transform.dates import get_zone
 
 VERDICT_ORDER = {"green": 0, "amber": 1, "red": 2}
 FILL_COLOURS = {"RED": "F4C7C3", "AMBER": "FCE8B2", "GREEN": "B7E1CD"}

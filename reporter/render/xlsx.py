@@ -15,30 +15,31 @@ Cell typing and text safety live in ``xlsx_cells``; sheet/table rules in ``xlsx_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from reporter import __version__
+from reporter.dates import get_zone
 from reporter.render.xlsx_cells import (
     DATE_FORMAT,
     RATE_FORMAT,
-    write_typed,
     clean_text,
     money_format,
     plain_text,
     set_text,
     write_number,
+    write_typed,
     write_value,
 )
 from reporter.render.xlsx_facts import Fact, company_facts, summary_facts
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, fit_width, safe_sheet_name, write_header
 from reporter.sections import SECTIONS, sheet_columns
-from reporter.transform.dates import get_zone
 from reporter.transform.money import Money
 
 WRAP = Alignment(wrap_text=True, vertical="top")

@@ -26,8 +26,8 @@ from typing import Any
 
 from openpyxl.styles import Alignment, Font
 
+from reporter import dates as _dates
 from reporter.sections import KINDS
-from reporter.transform import dates as _dates
 from reporter.transform.money import Money, minor_units
 
 DATE_FORMAT = "yyyy-mm-dd"

@@ -17,8 +17,9 @@ Excel's rules kept here:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -92,7 +93,7 @@ def unique_headers(headers: list[str]) -> list[str]:
 def write_header(ws, headers: list[str], widths: list[float]) -> list[str]:
     """Styled header row, column widths, frozen below the header; returns the headers written."""
     headers = unique_headers(headers)
-    for i, (h, w) in enumerate(zip(headers, widths), start=1):
+    for i, (h, w) in enumerate(zip(headers, widths, strict=False), start=1):
         c = ws.cell(row=1, column=i)
         set_text(c, h)
         c.font = HEADER_FONT

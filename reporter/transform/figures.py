@@ -8,9 +8,10 @@ exact ``Decimal`` figures (rounded only for display) and ``None`` where a figure
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from reporter.api.models import Qualification
 from reporter.transform import metrics

@@ -11,9 +11,9 @@ Multi-year rates pool cases and hours; they are not the mean of yearly rates.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Sequence
 
 HOURS_BASE = Decimal(200_000)
 

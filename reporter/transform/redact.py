@@ -53,7 +53,7 @@ def redact_report(report, what: str):
         else:
             flags.append(f)
     r.flags = flags
-    generic_for = {f.message: g.message for f, g in zip(report.flags, flags) if f.message != g.message}
+    generic_for = {f.message: g.message for f, g in zip(report.flags, flags, strict=False) if f.message != g.message}
     r.verdict_reasons = [_reason(m, generic_for) for m in report.verdict_reasons]
     r.fx_note = f"{report.fx_note} {NOTE}" if report.fx_note else NOTE
     if hasattr(r, "redacted"):

@@ -11,7 +11,7 @@ section as normalised rows keyed by ``reporter.sections`` (the registry both ren
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +21,8 @@ from reporter.api.models import (
     TOP_LEVEL_MONEY_FIELDS,
     Qualification,
 )
+from reporter.dates import days_between, get_zone, local_day
 from reporter.errors import CurrencyError
-from reporter.transform.dates import days_between, get_zone, local_day
 from reporter.transform.figures import CapacityCheck, capacity_checks, financial_figures, safety_figures
 from reporter.transform.fx import FxRate, FxTable, apply_rate
 from reporter.transform.money import Money, validate_currency
@@ -45,7 +45,7 @@ class Project:
 @dataclass(frozen=True)
 class ReportContext:
     as_of: date
-    generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timezone: str = "UTC"
     locale: str = "en_US"
     report_currency: str | None = None  # None: keep each record's submission currency

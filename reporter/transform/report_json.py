@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from reporter import __version__
-from reporter.transform.dates import format_iso
+from reporter.dates import format_iso
 from reporter.transform.money import Money, round_to
 
 
@@ -60,7 +60,7 @@ def _capacity(c) -> dict[str, Any]:
 
 def _financial(f: dict) -> dict[str, Any]:
     out = plain(f)
-    for row, src in zip(out["revenue"], f["revenue"]):
+    for row, src in zip(out["revenue"], f["revenue"], strict=False):
         row["change"] = _round(src["change"])
     if f["revenueLatest"]:
         out["revenueLatest"]["change"] = _round(f["revenueLatest"]["change"])
@@ -75,7 +75,7 @@ _ROUNDED = {"osha": ("trir", "dart", "ltir"), "revenue": ("change",)}
 def _sections(sections: dict) -> dict[str, Any]:
     out = plain(sections)
     for key, fields in _ROUNDED.items():
-        for row, src in zip(out.get(key, []), sections.get(key, [])):
+        for row, src in zip(out.get(key, []), sections.get(key, []), strict=False):
             for name in fields:
                 row[name] = _round(src.get(name))
     return out

@@ -8,12 +8,13 @@ that section in ``reporter.sections.SECTIONS`` (money as ``Money``, days as ``da
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reporter.api.models import KNOWN_INSURANCE_TYPES, Qualification
+from reporter.dates import days_between, local_day
 from reporter.transform import metrics
-from reporter.transform.dates import days_between, local_day
 
 INSURANCE_LABELS = {
     "GENERAL_LIABILITY": "General liability",

@@ -81,7 +81,8 @@ def measure(kind: str, case: str, runs: int) -> dict:
     source, ctx, build_report = report_for(raw)
     out: dict = {"kind": kind, "case": case}
     if kind == "transform":
-        from reporter.api.saved import dumps_exact, loads_exact, validate_record
+        from reporter.api.saved import validate_record
+        from reporter.jsonio import dumps_exact, loads_exact
 
         build_report(source.model, ctx)  # warm caches (Babel, zoneinfo)
         t, _ = median_time(lambda: build_report(source.model, ctx), runs)
@@ -89,9 +90,10 @@ def measure(kind: str, case: str, runs: int) -> dict:
         read, _ = median_time(lambda: validate_record(loads_exact(text), "bench"), runs)
         out.update(seconds=t, read_seconds=read)
     elif kind == "pdf":
+        import io
+
         import weasyprint
         from pypdf import PdfReader
-        import io
 
         from reporter.pipeline import render_packet
         from reporter.render.html import render_html
@@ -104,8 +106,8 @@ def measure(kind: str, case: str, runs: int) -> dict:
         out.update(seconds=t, baseline=base, ratio=t / base,
                    pages=len(PdfReader(io.BytesIO(packet.outputs["pdf"])).pages))
     elif kind == "xlsx":
-        from tests.benchmarks.bench_xlsx import plan, write_xlsxwriter
         from reporter.render.xlsx import render_xlsx
+        from tests.benchmarks.bench_xlsx import plan, write_xlsxwriter
 
         report = build_report(source.model, ctx)
         render_xlsx(report)

@@ -12,12 +12,12 @@ keeps, so tests can check that nothing goes through a float.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 EXACT_NUMBER = Decimal("5600.89650000000000000001")  # a float would lose the tail
-BASE_TIME = datetime(2024, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
+BASE_TIME = datetime(2024, 1, 1, 9, 0, 0, tzinfo=UTC)
 _STATES = ("California", "Oregon", "Nevada", "Arizona", "Washington", "Texas")
 _NAMES = ("Summit", "Harbor", "Granite", "Cascade", "Pioneer", "Redwood", "Mesa", "Keystone")
 _TRADES = ("Electrical", "Mechanical", "Plumbing", "Concrete", "Drywall", "Roofing")
@@ -29,7 +29,7 @@ def company_id(n: int) -> str:
 
 
 def stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def office(n: int, i: int) -> dict[str, Any]:

@@ -48,11 +48,12 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 API_PREFIX = "/construction/tradetapp/v2"
