@@ -36,6 +36,7 @@ from reporter.deliver.naming import NamePattern
 from reporter.errors import ReporterError
 from reporter.fsio import sha256_bytes
 from reporter.jsonio import dumps_exact
+from reporter.tax_ids import mask_tax_ids
 
 log = logging.getLogger("reporter.batch")
 
@@ -92,7 +93,7 @@ def build_task(task: Task) -> dict[str, Any]:
     item = _item(task.label, task.raw.get("id"), task.raw.get("companyName"))
     item["source"] = task.fingerprint
     try:
-        source = validate_record(task.raw, task.label)
+        source = validate_record(task.raw, task.label, show_tax_id=task.config.context.show_tax_id)
         item["companyId"], item["companyName"] = source.model.id, source.model.companyName
         packet = render_packet(source, task.config, task.name)
         item["files"] = write_packet(packet, task.config.out_dir)
@@ -386,7 +387,7 @@ async def run_batch(
                 item.update(status="error", error=one_line(str(source)))
                 record(item, "error", seq)
                 continue
-            raw = source.raw if isinstance(source, SourceRecord) else source
+            raw = source.raw if isinstance(source, SourceRecord) else (source if config.context.show_tax_id else mask_tax_ids(source))
             company_id = raw.get("id")
             fp = source_fingerprint(raw, shash)
             was = prev.get(company_id) if company_id else None

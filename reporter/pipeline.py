@@ -95,10 +95,10 @@ def write_packet(packet: Packet, out_dir: Path) -> dict[str, dict[str, Any]]:
     return files
 
 
-def sources_from_files(paths: Iterable[str]) -> Iterable[tuple[str, SourceRecord | ReporterError]]:
+def sources_from_files(paths: Iterable[str], show_tax_id: bool = False) -> Iterable[tuple[str, SourceRecord | ReporterError]]:
     for p in paths:
         try:
-            records = load_file_items(p)
+            records = load_file_items(p, show_tax_id=show_tax_id)
         except ReporterError as exc:
             yield str(p), exc
             continue

@@ -64,10 +64,10 @@ def register(sub, common) -> None:
     p.set_defaults(func=run)
 
 
-async def _file_sources(paths: list[str]) -> AsyncIterator[tuple[str, Any]]:
+async def _file_sources(paths: list[str], show_tax_id: bool = False) -> AsyncIterator[tuple[str, Any]]:
     from reporter.pipeline import sources_from_files
 
-    for item in sources_from_files(paths):
+    for item in sources_from_files(paths, show_tax_id):
         yield item
 
 
@@ -79,9 +79,9 @@ async def _api_sources(request) -> AsyncIterator[tuple[str, Any]]:
         yield label, (r.raw if r.error is None else r.error)
 
 
-async def _all_sources(paths, request) -> AsyncIterator[tuple[str, Any]]:
+async def _all_sources(paths, request, show_tax_id: bool = False) -> AsyncIterator[tuple[str, Any]]:
     if paths:
-        async for s in _file_sources(paths):
+        async for s in _file_sources(paths, show_tax_id):
             yield s
     if request is not None:
         async for s in _api_sources(request):
@@ -108,7 +108,7 @@ def run(args) -> int:
     pool = make_pool(jobs)
     try:
         outcome = asyncio.run(
-            run_batch(_all_sources(args.inputs, request), config, jobs=jobs, force=args.force, names=names,
+            run_batch(_all_sources(args.inputs, request, config.context.show_tax_id), config, jobs=jobs, force=args.force, names=names,
                       progress=not args.quiet, total=total, pool=pool)
         )
     finally:

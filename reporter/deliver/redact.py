@@ -37,7 +37,7 @@ def redacted_attachments(folder: Path, what: str) -> tuple[list[Attachment], lis
 
         async def sources():
             for i, path in zip(items, sources_checked, strict=False):
-                for rec in load_file(path):
+                for rec in load_file(path, show_tax_id=config.context.show_tax_id):
                     yield i.get("input") or str(path), rec
 
         names = _FixedNames(iter(_stem(i) for i in items))
