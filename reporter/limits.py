@@ -86,9 +86,10 @@ def check_number(value: Any, path: tuple = ()) -> None:
     """An amount or figure within ``MAX_AMOUNT`` (and finite)."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         return
-    if isinstance(value, (Decimal, float)) and not (value == value and abs(value) != float("inf")):
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
         raise LimitExceeded(f"{value} is not a number a record may hold", path)
-    if abs(value) > MAX_AMOUNT:
+    if abs(number) > MAX_AMOUNT:
         shown = str(value) if len(str(value)) <= 30 else str(value)[:27] + "..."
         raise LimitExceeded(f"{shown} is beyond the largest figure a record may hold ({MAX_AMOUNT:.0E})", path)
 

@@ -103,7 +103,7 @@ def records_from_document(
         raise InputError(f"{source}: {outside[0]}")
     if not items:
         raise InputError(f"{source}: the list holds no records")
-    bad = {}
+    bad: dict[int, JsonRefused] = {}
     for r in refused:
         bad.setdefault(r.path[depth], r.below(depth + 1))
     out: list[SourceRecord | InputError] = []
@@ -122,10 +122,12 @@ def records_from_document(
 def load_file(path: str | Path, *, show_tax_id: bool = False) -> list[SourceRecord]:
     """Read one saved file; raise ``InputError`` naming it (and the record) on any problem."""
     items = load_file_items(path, show_tax_id=show_tax_id)
+    records: list[SourceRecord] = []
     for item in items:
         if isinstance(item, InputError):
             raise item
-    return items
+        records.append(item)
+    return records
 
 
 def load_file_items(path: str | Path, *, show_tax_id: bool = False) -> list[SourceRecord | InputError]:
