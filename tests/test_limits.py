@@ -165,3 +165,17 @@ def test_records_over_the_limits_fail_alone_and_fast(tmp_path):
         assert items[name]["status"] == "error"
         assert error.startswith(str(tmp_path / name)) and reason in error and "\n" not in error, (name, error)
     assert elapsed < 90, elapsed  # two packets; the bad records cost nothing to speak of
+
+
+def test_the_old_page_one_extreme_of_1e20_is_now_refused(tmp_path):
+    """``test_pdf_page_one_limits`` built amounts of 1e20; they are beyond any real figure, so the
+    record now fails at read with one line, and that test uses the largest allowed figure."""
+    raw = example()
+    raw["currentEstimatedBacklog"] = 1e20  # a float, as json.dumps writes it: 1e+20
+    src = tmp_path / "huge.json"
+    src.write_text(json.dumps(raw, default=str), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "reporter", "build", str(src), "--out", str(tmp_path / "out"),
+                          "--formats", "json", "-q"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 1
+    assert "currentEstimatedBacklog: 1E+20 is beyond the largest figure a record may hold (1E+15)" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reporter.cli import main
+from reporter.limits import MAX_AMOUNT
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "summit-electrical-large.json"
@@ -34,10 +35,12 @@ def _variants() -> dict[str, dict]:
          "aggregateLimit": 2000, "policyExpirationDate": "2027-12-31"} for i in range(20)]
     out["long-denial"] = d
     d = copy.deepcopy(base)
-    d["currentEstimatedBacklog"] = 1e20
-    d["qualification"]["internalSingleLimit"] = 1e20
-    d["suretyAggregateBondingCapacity"] = 1e20
-    d["insuranceCoverages"][0]["perOccurrenceLimit"] = 1e20
+    # The largest figure a record may hold (issue 14: 1e20 is now refused at read, see test_limits).
+    huge = float(MAX_AMOUNT)
+    d["currentEstimatedBacklog"] = huge
+    d["qualification"]["internalSingleLimit"] = huge
+    d["suretyAggregateBondingCapacity"] = huge
+    d["insuranceCoverages"][0]["perOccurrenceLimit"] = huge
     out["huge"] = d
     return out
 
@@ -53,3 +56,4 @@ def test_page_one_stays_one_page(tmp_path, name):
                            capture_output=True, text=True, check=True).stdout
     assert "Reviewed by" in first  # the sign-off closes page one, not page two
     assert "100000000000.0B" not in first
+    assert "1000000.0B" not in first
