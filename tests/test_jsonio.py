@@ -99,3 +99,30 @@ def test_refusal_outside_the_records_fails_the_file(tmp_path):
     path.write_text('{"pagination": {"limit": NaN}, "results": [{"id": "a"}]}', encoding="utf-8")
     with pytest.raises(InputError, match=r"page\.json: NaN is not a JSON number \(at pagination\.limit\)"):
         load_file_items(path)
+
+
+def test_build_good_bad_good_builds_both_good_records_and_prints_the_summary(tmp_path):
+    """Before: the first refused file ended the batch (the second good record never built, no
+    summary line): "a float reached the exact JSON writer", RecursionError, the int-string limit."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    good = EXAMPLE.read_text(encoding="utf-8")
+    paths = [tmp_path / "good1.json"]
+    paths[0].write_text(good, encoding="utf-8")
+    for case in ("nan", "deep", "long-int", "surrogate"):
+        bad = tmp_path / f"{case}.json"
+        bad.write_text(HOSTILE[case][0], encoding="utf-8")
+        paths.append(bad)
+    second = json.loads(good, parse_float=Decimal)
+    second["id"], second["companyName"] = "second-good", "Second Good Builder"
+    paths.append(tmp_path / "good2.json")
+    paths[-1].write_text(dumps_exact(second), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "reporter", "build", *map(str, paths), "--out", str(tmp_path / "out"),
+                          "--formats", "json", "--jobs", "1", "-q"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "built 2, unchanged 0, failed 4 of 6" in run.stderr
+    for case in ("nan", "deep", "long-int", "surrogate"):
+        assert f"{tmp_path / case}.json: {HOSTILE[case][1]}" in run.stderr
