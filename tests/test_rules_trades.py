@@ -8,11 +8,17 @@ from decimal import Decimal as D
 from importlib import resources
 
 import pytest
+from conftest import SAMPLES
 
 from reporter.transform import trades
-from reporter.transform.trades import TradeRate, benchmark_for, judge_rate, load_table, naics_for_csi, trade_for
-
-from conftest import SAMPLES
+from reporter.transform.trades import (
+    TradeRate,
+    benchmark_for,
+    judge_rate,
+    load_table,
+    naics_for_csi,
+    trade_for,
+)
 
 
 def csi(record_file: str) -> list[dict]:
