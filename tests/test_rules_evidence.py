@@ -70,7 +70,7 @@ def test_pinewood_framing_zero_hour_years_are_not_submitted_and_the_small_year_i
     split = split_osha(osha_years(rec), DEFAULT_RULES.low_hours)
     assert [y.year for y in split.not_submitted] == [2023, 2024]
     assert [y.year for y in split.low_hours] == [2025] and split.measured == ()
-    pooled = pool_for_judging(split, DEFAULT_RULES.pooled_years)
+    pooled = pool_for_judging(split, DEFAULT_RULES.pooled_years, DEFAULT_RULES.low_hours)
     assert pooled.unstable and pooled.years_used == (2025,)
     findings = osha_findings(split, pooled, DEFAULT_RULES.low_hours)
     assert rules_of(findings) == ["safety.no_hours", "safety.no_hours", "safety.low_hours", "safety.rates_unstable"]
@@ -85,15 +85,31 @@ def test_a_25_hour_year_never_drives_the_pooled_rate():
         metrics.OshaYear(2025, 0, 0, 0, 1, 25),  # a typing slip: TRIR 8,000 on its own
     ]
     split = split_osha(years, DEFAULT_RULES.low_hours)
-    pooled = pool_for_judging(split, 3)
+    pooled = pool_for_judging(split, 3, DEFAULT_RULES.low_hours)
     assert pooled.years_used == (2023, 2024) and pooled.low_hours_excluded == (2025,) and not pooled.unstable
     assert pooled.rates.trir is not None and pooled.rates.trir < D("2.0")  # 5 cases over 608,000 hours = 1.64
     assert [y.year for y in split.measured] == [2023, 2024]  # the chart scale uses these only
+    low = [f for f in osha_findings(split, pooled, DEFAULT_RULES.low_hours) if f.rule == "safety.low_hours"]
+    assert low[0].message == "Only 25 hours worked in 2025: its rates are unstable and kept out of chart scales and pooled rates"
+
+
+def test_three_small_years_are_pooled_together_and_judged():
+    # Keystone Drywall: 61,200 + 66,840 + 70,115 hours, 3 recordables: every year is small, the
+    # three together (198,155 hours, about 100 full-time workers a year) make a usable rate.
+    rec = json.loads((SAMPLES / "list-page-two-subs.json").read_text(encoding="utf-8"), parse_float=D)["results"][0]
+    split = split_osha(osha_years(Qualification.model_validate(rec)), DEFAULT_RULES.low_hours)
+    pooled = pool_for_judging(split, 3, DEFAULT_RULES.low_hours)
+    assert pooled.years_used == (2023, 2024, 2025) and not pooled.unstable and pooled.rates.hours == 198_155
+    assert "safety.rates_unstable" not in rules_of(osha_findings(split, pooled, DEFAULT_RULES.low_hours))
+    # A pool never reaches back past the latest 3 years with hours to find a big year.
+    years = [metrics.OshaYear(2019, 0, 0, 0, 1, 400_000)] + [metrics.OshaYear(y, 0, 0, 0, 0, 5_000) for y in (2023, 2024, 2025)]
+    far = pool_for_judging(split_osha(years, 100_000), 3, 100_000)
+    assert far.years_used == (2023, 2024, 2025) and far.unstable
 
 
 def test_no_osha_hours_at_all_is_medium():
     split = split_osha([metrics.OshaYear(2025, 0, 0, 0, 0, 0)], DEFAULT_RULES.low_hours)
-    findings = osha_findings(split, pool_for_judging(split, 3), DEFAULT_RULES.low_hours)
+    findings = osha_findings(split, pool_for_judging(split, 3, DEFAULT_RULES.low_hours), DEFAULT_RULES.low_hours)
     assert rules_of(findings) == ["safety.no_hours", "evidence.osha_missing"]
     assert RULE_IDS["evidence.osha_missing"].severity == "medium"
 

@@ -10,8 +10,8 @@ severities.
 
 - Not submitted is not a measurement: an EMR of 0 (or blank), an OSHA year with 0 hours and a
   revenue year of 0 are "not submitted". A year below ``Rules.low_hours`` is shown but kept out of
-  chart scales and pooled rates (unless every year is that small: then the pooled rates are shown
-  as unstable and not judged).
+  chart scales and out of pooled rates next to bigger years (when every recent year is that small
+  they are pooled together, and shown as unstable, not judged, if even their total is small).
 - Staleness: the record's ``updatedAt`` against ``max_record_age_months``; the latest EMR, OSHA
   and revenue years against the newest year one can expect at ``--as-of`` (last year once
   ``year_grace_months`` of the new year have passed, the year before until then).
@@ -92,17 +92,21 @@ def split_osha(years: Sequence[metrics.OshaYear], low_hours: int) -> OshaSplit:
     )
 
 
-def pool_for_judging(split: OshaSplit, n: int) -> PooledSafety:
-    """Pooled rates of the latest ``n`` measured years; low-hours years never drive them."""
-    used = metrics.latest_years(list(split.measured), n)
-    if used:
-        oldest = min(y.year for y in used if y.year is not None)
-        excluded = tuple(sorted(y.year for y in split.low_hours if y.year is not None and y.year >= oldest))
-        rates = metrics.pooled_rates(used)
+def pool_for_judging(split: OshaSplit, n: int, low_hours: int) -> PooledSafety:
+    """Pooled rates over the latest ``n`` years with hours; low-hours years never drive them.
+
+    Within that window the measured years are pooled and the low-hours years left out. When every
+    year in the window is a low-hours year they are pooled together (three small years can make
+    a meaningful total), and the result is ``unstable`` (shown, not judged) only when even the
+    pooled hours stay below ``low_hours``."""
+    window = metrics.latest_years(list(split.measured) + list(split.low_hours), n)
+    measured = [y for y in window if (y.hours or 0) >= low_hours]
+    if measured:
+        excluded = tuple(sorted(y.year for y in window if (y.hours or 0) < low_hours and y.year is not None))
+        rates = metrics.pooled_rates(measured)
         return PooledSafety(rates, rates.years, excluded, unstable=False)
-    small = metrics.latest_years(list(split.low_hours), n)
-    rates = metrics.pooled_rates(small)
-    return PooledSafety(rates, rates.years, (), unstable=bool(small))
+    rates = metrics.pooled_rates(window)
+    return PooledSafety(rates, rates.years, (), unstable=bool(window) and rates.hours < low_hours)
 
 
 def emr_findings(split: YearSplit) -> list[Finding]:
@@ -127,8 +131,10 @@ def osha_findings(split: OshaSplit, pooled: PooledSafety, low_hours: int) -> lis
         out.append(Finding("safety.no_hours", f"OSHA 300A for {y.year or 'a year without a year'}: not submitted (no hours worked reported)",
                            {"year": y.year, "hoursWorked": y.hours}))
     for y in split.low_hours:
-        out.append(Finding("safety.low_hours", f"Only {y.hours or 0:,} hours worked in {y.year}: its rates are unstable and kept out of charts and pooled rates",
-                           {"year": y.year, "hoursWorked": y.hours, "threshold": low_hours}))
+        kept_out = "chart scales and pooled rates" if y.year in pooled.low_hours_excluded else "chart scales"
+        out.append(Finding("safety.low_hours", f"Only {y.hours or 0:,} hours worked in {y.year}: its rates are unstable and kept out of {kept_out}",
+                           {"year": y.year, "hoursWorked": y.hours, "threshold": low_hours,
+                            "inPooledRates": y.year in pooled.years_used}))
     if not split.measured and not split.low_hours:
         out.append(Finding("evidence.osha_missing", "No OSHA 300A year with hours worked: ask for the last 3 OSHA 300A summaries",
                            {"notSubmitted": [y.year for y in split.not_submitted]}))
