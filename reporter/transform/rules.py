@@ -94,7 +94,7 @@ NEW_RULES: tuple[RuleInfo, ...] = (
     _R("capacity.total_limit_reported_backlog", "low", "the internal total limit was checked against the sub's self-reported total backlog (no `--gc-backlog` row for it)", source="COMPASS aggregate contract limit = active contracts with the GC [C9]; TradeTapp internal backlog [S7]"),
     _R("evidence.emr_not_submitted", "low", "an EMR year submitted as 0 or blank: shown as not submitted, kept out of the latest value, average, trend, charts and sorting", source="an EMR of 0 does not exist (design.md section 5)"),
     _R("evidence.revenue_not_submitted", "low", "a revenue year submitted as 0 or blank: shown as not submitted, kept out of the trend", source="design.md section 5"),
-    _R("safety.rates_unstable", "low", "every pooled OSHA year is below the low-hours threshold: the pooled rates are shown but not judged", "safety.low_hours = 100000", source="design.md section 4: few hours make rates unstable"),
+    _R("safety.rates_unstable", "low", "the latest N OSHA years are all below the low-hours threshold and even their pooled hours are: the pooled rates are shown but not judged", "safety.low_hours = 100000", source="design.md section 4: few hours make rates unstable"),
 )
 _BEFORE = {  # new id -> the existing id it is listed before (importance order)
     "legal.termination_default": "capacity.single_limit",
