@@ -60,3 +60,13 @@ def test_without_a_rate_the_capacity_checks_say_they_could_not_be_made():
     assert c.amount is None and "no --fx-rates table was given" in c.note and "could not be made" in c.note
     c = award_in(parse_project_value("2500000 USD"), "EUR", FX, AS_OF)
     assert c.amount is None and "no USD->EUR rate on or before 2026-11-28" in c.note
+
+
+def test_unconverted_award_is_a_medium_finding_quoting_why():
+    from reporter.transform.award import award_finding
+    from reporter.transform.rules import RULE_IDS
+
+    f = award_finding(award_in(parse_project_value("2500000 USD"), "CAD", None, AS_OF))
+    assert f is not None and f.rule == "capacity.award_unconverted" and RULE_IDS[f.rule].severity == "medium"
+    assert f.evidence == {"award": D("2500000"), "awardCurrency": "USD", "currency": "CAD"}
+    assert award_finding(award_in(parse_project_value("2500000 USD"), "CAD", FX, AS_OF)) is None

@@ -54,3 +54,27 @@ def test_bad_lines_are_one_line_errors_naming_file_and_line(text, says):
     with pytest.raises(ConfigError) as exc:
         parse_gc_backlog(text, source="--gc-backlog erp.csv")
     assert str(exc.value).startswith(says) and "\n" not in str(exc.value)
+
+
+def test_internal_total_limit_uses_the_gcs_own_backlog_with_the_sub():
+    from datetime import date
+
+    from reporter.transform.fx import FxRate, FxTable
+    from reporter.transform.gc_backlog import total_limit_backlog
+
+    b = parse_gc_backlog(ERP, source="--gc-backlog erp.csv")
+    as_of = date(2026, 11, 28)
+    # Summit reports a 128.5M total backlog (all its clients); with this GC it has 5.35M.
+    basis = total_limit_backlog(b, "5f3c1a9e2b7d4c0011aa2201", None, D("128500000"), "USD", None, as_of)
+    assert (basis.amount, basis.basis, basis.finding) == (D("5350000.00"), "gc", None)
+    # No row for the sub: the self-reported backlog, and a low note saying so.
+    basis = total_limit_backlog(b, "other", None, D("9800000"), "USD", None, as_of)
+    assert basis.amount == D("9800000") and basis.basis == "reported"
+    assert basis.finding is not None and basis.finding.rule == "capacity.total_limit_reported_backlog"
+    assert "--gc-backlog erp.csv has no row for this sub" in basis.finding.message
+    assert "no --gc-backlog file was given" in total_limit_backlog(None, "x", None, None, "USD", None, as_of).note
+    # ERP rows in USD for a CAD record are converted, or the check says it could not be made.
+    fx = FxTable((FxRate(date(2026, 11, 27), "USD", "CAD", D("1.4")),))
+    assert total_limit_backlog(b, None, "SUMMIT-ELEC", None, "CAD", fx, as_of).amount == D("7490000.00")
+    basis = total_limit_backlog(b, None, "SUMMIT-ELEC", None, "CAD", None, as_of)
+    assert basis.amount is None and "could not be checked" in basis.note

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from reporter.errors import CurrencyError, UsageError
+from reporter.transform.evidence import Finding
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.money import format_money, multiply, quantize, validate_currency
 
@@ -92,3 +93,12 @@ def award_in(award: AwardValue, currency: str, fx: FxTable | None, as_of: date, 
     return AwardConversion(award, target, amount, rate,
                            f"Award {award.text(locale)} = {format_money(amount, target, locale)} at {rate.rate} "
                            f"{award.currency}->{target} ({rate.day.isoformat()})")
+
+
+def award_finding(conversion: AwardConversion) -> Finding | None:
+    """``capacity.award_unconverted`` when no rate turned the award into the record's currency."""
+    if conversion.amount is not None:
+        return None
+    a = conversion.award
+    return Finding("capacity.award_unconverted", conversion.note,
+                   {"award": a.amount, "awardCurrency": a.currency, "currency": conversion.currency})

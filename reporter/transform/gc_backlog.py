@@ -5,8 +5,9 @@ quote in errors. Columns, in any order, header case and spacing ignored: ``compa
 ``uniqueId`` (at least one), ``amount`` (also ``backlog``, ``remaining``), ``currency``. One row per
 contract is fine: rows of one sub are summed per currency. A BOM, ``;`` or tab delimiters,
 thousands separators (``1,250,000`` / ``1.250.000,50`` / ``1 250 000``) and a currency symbol are
-tolerated. Output: a ``GcBacklog`` keyed by company id and unique id. Any bad line is a
-``ConfigError`` of one line naming the file and the line.
+tolerated. Output: a ``GcBacklog`` keyed by company id and unique id (any bad line is a
+``ConfigError`` of one line naming the file and the line), and per record a ``BacklogBasis``:
+the backlog the internal-total-limit check adds to the award, and which one it is.
 
 TradeTapp tracks the GC's internal backlog "against internal limits" [S7]; COMPASS defines the
 aggregate contract limit as the total active contracts with the general contractor [C9]. So the
@@ -19,10 +20,13 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from reporter.errors import ConfigError, CurrencyError
-from reporter.transform.money import validate_currency
+from reporter.transform.evidence import Finding
+from reporter.transform.fx import FxTable
+from reporter.transform.money import multiply, quantize, validate_currency
 
 _ID_COLUMNS = {"companyid": "companyId", "company": "companyId", "uniqueid": "uniqueId"}
 _AMOUNT_COLUMNS = ("amount", "backlog", "remaining", "remainingamount", "backlogamount", "value")
@@ -135,3 +139,42 @@ def parse_gc_backlog(text: str, *, source: str = "--gc-backlog") -> GcBacklog:
                 per = table.setdefault(key, {})
                 per[ccy] = per.get(ccy, Decimal(0)) + amount
     return GcBacklog(source, tuple(rows), by_company, by_unique)
+
+
+@dataclass(frozen=True)
+class BacklogBasis:
+    amount: Decimal | None  # the backlog to add to the award for the internal total limit
+    basis: str  # "gc" (this GC's backlog with the sub) or "reported" (the sub's own total backlog)
+    note: str  # one sentence for the capacity row
+    finding: Finding | None = None  # capacity.total_limit_reported_backlog when the basis is "reported"
+
+
+def total_limit_backlog(
+    gc: GcBacklog | None, company_id: str | None, unique_id: str | None, reported: Decimal | None,
+    currency: str, fx: FxTable | None, as_of: date,
+) -> BacklogBasis:
+    """The backlog for the internal-total-limit check, in the record's ``currency``: this GC's
+    backlog with the sub from ``--gc-backlog`` (converted with ``fx`` when the ERP rows are in
+    another currency), else the sub's self-reported total backlog, saying so."""
+    rows = gc.for_record(company_id, unique_id) if gc is not None else None
+    if rows is not None:
+        total = Decimal(0)
+        for ccy, amount in sorted(rows.items()):
+            if ccy == currency:
+                total += amount
+                continue
+            try:
+                rate = fx.lookup(ccy, currency, as_of) if fx is not None else None
+            except CurrencyError:
+                rate = None
+            if rate is None:
+                return BacklogBasis(None, "gc", f"The GC backlog with this sub is partly in {ccy} and no {ccy}->{currency} "
+                                                "rate was given: the internal total limit could not be checked")
+            total += quantize(multiply(amount, rate.rate), currency)
+        return BacklogBasis(total, "gc", f"Backlog with this GC from {gc.source if gc else '--gc-backlog'}")
+    why = "no --gc-backlog file was given" if gc is None else f"{gc.source} has no row for this sub"
+    note = f"Used the sub's self-reported total backlog ({why})"
+    return BacklogBasis(reported, "reported", note,
+                        Finding("capacity.total_limit_reported_backlog",
+                                f"Internal total limit checked against the sub's self-reported total backlog: {why}",
+                                {"reportedBacklog": reported, "currency": currency}))
