@@ -16,6 +16,12 @@ The format (every key optional; README "Rules file" has a commented example)::
     [insurance]      required currency expiry_warning_days
     [insurance.minimums.<TYPE>]  per_occurrence aggregate
     [certificates]   expiry_warning_days
+    [safety]         trade_multiple trade_benchmarks (round 2)
+    [capacity]       award_revenue_share
+    [plausibility]   min_revenue_to_largest_project max_backlog_to_revenue
+    [evidence]       max_record_age_months max_year_age year_grace_months
+    [insurance.severity]  <TYPE> = "high" | "medium" | "low" | "off"; other = ...
+    [legal.keywords] <category> = ["keyword", ...]   (replaces that category's defaults)
     [severities]     "<rule id>" = "high" | "medium" | "low" | "off"
 """
 
@@ -29,7 +35,15 @@ from typing import Any
 
 from reporter.errors import ConfigError, CurrencyError
 from reporter.transform.money import validate_currency
-from reporter.transform.rules import DEFAULT_RULES, OFF, RULE_IDS, SEVERITIES, InsuranceMinimum, Rules
+from reporter.transform.rules import (
+    DEFAULT_RULES,
+    LEGAL_CATEGORIES,
+    OFF,
+    RULE_IDS,
+    SEVERITIES,
+    InsuranceMinimum,
+    Rules,
+)
 
 # (section, key) -> (Rules attribute, kind)
 _FIELDS: dict[tuple[str, str], tuple[str, str]] = {
@@ -48,8 +62,16 @@ _FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("insurance", "currency"): ("insurance_currency", "currency"),
     ("insurance", "expiry_warning_days"): ("insurance_expiry_warning_days", "days"),
     ("certificates", "expiry_warning_days"): ("certificate_expiry_warning_days", "days"),
+    ("safety", "trade_multiple"): ("trade_multiple", "number"),
+    ("safety", "trade_benchmarks"): ("trade_benchmarks", "bool"),
+    ("capacity", "award_revenue_share"): ("award_revenue_share", "number"),
+    ("plausibility", "min_revenue_to_largest_project"): ("min_revenue_to_largest_project", "number"),
+    ("plausibility", "max_backlog_to_revenue"): ("max_backlog_to_revenue", "number"),
+    ("evidence", "max_record_age_months"): ("max_record_age_months", "positive"),
+    ("evidence", "max_year_age"): ("max_year_age", "positive"),
+    ("evidence", "year_grace_months"): ("year_grace_months", "months"),
 }
-_SECTIONS = {s for s, _ in _FIELDS} | {"severities"}
+_SECTIONS = {s for s, _ in _FIELDS} | {"severities", "legal"}
 _KIND_TEXT = {
     "days": "a whole number of days (>= 0)",
     "count": "a whole number (>= 0)",
@@ -59,6 +81,9 @@ _KIND_TEXT = {
     "types": "a list of insurance type codes (strings)",
     "currency": "an ISO 4217 currency code",
     "amount": "an amount (>= 0)",
+    "bool": "true or false",
+    "months": "a whole number of months (0-12)",
+    "keywords": "a list of keywords (non-empty strings)",
 }
 
 
@@ -76,10 +101,18 @@ def _value(key: str, kind: str, v: Any) -> Any:
     def bad() -> _Bad:
         return _Bad(key, f"expected {_KIND_TEXT[kind]}, got {_typename(v)} {v!r}")
 
-    if kind in ("days", "count", "positive"):
-        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if kind == "positive" else 0):
+    if kind in ("days", "count", "positive", "months"):
+        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if kind == "positive" else 0) or (kind == "months" and v > 12):
             raise bad()
         return v
+    if kind == "bool":
+        if not isinstance(v, bool):
+            raise bad()
+        return v
+    if kind == "keywords":
+        if not isinstance(v, list) or not v or not all(isinstance(t, str) and t.strip() for t in v):
+            raise bad()
+        return tuple(dict.fromkeys(t.strip() for t in v))
     if kind in ("number", "signed", "amount"):
         if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
             raise bad()
@@ -119,6 +152,40 @@ def _minimums(table: Any, base: dict[str, InsuranceMinimum]) -> dict[str, Insura
     return out
 
 
+def _insurance_severity(table: Any) -> dict[str, Any]:
+    """[insurance.severity]: TYPE = "high" | "medium" | "low" | "off"; ``other`` for the rest."""
+    if not isinstance(table, dict):
+        raise _Bad("insurance.severity", f"expected a table, got {_typename(table)}")
+    per_type: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    for itype, sev in table.items():
+        key = f"insurance.severity.{itype}"
+        if not isinstance(sev, str) or sev.lower() not in (*SEVERITIES, OFF):
+            raise _Bad(key, f"unknown severity {sev!r} (use high, medium, low or off)")
+        if itype == "other":
+            changes["insurance_severity_other"] = sev.lower()
+        else:
+            per_type[itype.strip().upper()] = sev.lower()
+    changes["insurance_severity_file"] = per_type
+    return changes
+
+
+def _legal(table: Any, base: Rules) -> dict[str, Any]:
+    """[legal.keywords]: category = ["keyword", ...]; a category given replaces its default list."""
+    unknown = set(table) - {"keywords"}
+    if unknown:
+        raise _Bad(f"legal.{sorted(unknown)[0]}", "unknown key (expected the [legal.keywords] table)")
+    keywords = table.get("keywords", {})
+    if not isinstance(keywords, dict):
+        raise _Bad("legal.keywords", f"expected a table, got {_typename(keywords)}")
+    out = dict(base.legal_keywords)
+    for cat, words in keywords.items():
+        if cat not in LEGAL_CATEGORIES:
+            raise _Bad(f"legal.keywords.{cat}", "unknown category (expected one of " + ", ".join(LEGAL_CATEGORIES) + ")")
+        out[cat] = _value(f"legal.keywords.{cat}", "keywords", words)
+    return {"legal_keywords": out}
+
+
 def _severities(table: Any) -> dict[str, str]:
     if not isinstance(table, dict):
         raise _Bad("severities", f"expected a table, got {_typename(table)}")
@@ -144,9 +211,15 @@ def rules_from_dict(doc: dict[str, Any], base: Rules = DEFAULT_RULES) -> Rules:
         if section == "severities":
             changes["severities"] = {**base.severities, **_severities(table)}
             continue
+        if section == "legal":
+            changes.update(_legal(table, base))
+            continue
         for key, v in table.items():
             if section == "insurance" and key == "minimums":
                 changes["insurance_minimums"] = _minimums(v, base.insurance_minimums)
+                continue
+            if section == "insurance" and key == "severity":
+                changes.update(_insurance_severity(v))
                 continue
             if (section, key) not in _FIELDS:
                 raise _Bad(f"{section}.{key}", "unknown key")

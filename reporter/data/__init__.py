@@ -1,0 +1,1 @@
+"""Data files shipped in the wheel (BLS rates table, README rule rows); no code."""
