@@ -18,18 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from reporter.api.client import (
-    ApiSettings,
-    FetchResult,
-    QueryFilters,
-    RateLimiter,
-    StaticToken,
-    TradeTappClient,
-    backoff_delay,
-    fetch_records,
-    parse_retry_after,
-    token_from_env,
-)
+from reporter.api.fetch import FetchResult, fetch_records
+from reporter.api.retry import RateLimiter, backoff_delay, parse_retry_after
+from reporter.api.settings import ApiSettings, QueryFilters
+from reporter.api.tokens import StaticToken, token_from_env
+from reporter.api.tradetapp import TradeTappClient
 from reporter.errors import (
     ApiError,
     AuthError,

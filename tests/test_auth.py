@@ -19,15 +19,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 
 from reporter import cli
-from reporter.api.auth import (
-    SignedInTokens,
-    _CallbackListener,
-    refresh_tokens,
-    resolve_token_provider,
-    stored_token_provider,
-)
-from reporter.api.client import StaticToken
+from reporter.api.auth import refresh_tokens
+from reporter.api.loopback import _CallbackListener
 from reporter.api.token_store import FileTokenStore, StoredTokens
+from reporter.api.tokens import SignedInTokens, StaticToken, resolve_token_provider, stored_token_provider
 from reporter.errors import SignInError
 
 try:

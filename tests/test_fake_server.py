@@ -14,9 +14,12 @@ import httpx
 import pytest
 
 from reporter import cli
-from reporter.api.client import ApiSettings, StaticToken, TradeTappClient, fetch_records
+from reporter.api.fetch import fetch_records
 from reporter.api.saved import load_file
+from reporter.api.settings import ApiSettings
 from reporter.api.sync_state import STATE_FILE
+from reporter.api.tokens import StaticToken
+from reporter.api.tradetapp import TradeTappClient
 from reporter.jsonio import loads_exact
 from tests.fakes.records import EXACT_NUMBER, company_id, make_record, make_records, stamp
 from tests.fakes.tradetapp import (
@@ -183,7 +186,7 @@ def test_ids_file(fake, main, tmp_path):
 
 def test_no_token_says_how_to_sign_in(fake, main, monkeypatch, tmp_path, capsys):
     monkeypatch.delenv("APS_ACCESS_TOKEN")
-    monkeypatch.setattr("reporter.api.auth.stored_token_provider", lambda: None)
+    monkeypatch.setattr("reporter.api.tokens.stored_token_provider", lambda: None)
     assert main(["fetch", "--all", "--base-url", fake.base_url, "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "reporter: error: not signed in: run 'reporter login' (or set APS_ACCESS_TOKEN)"
