@@ -133,11 +133,12 @@ def _stored(response: dict, *, client_id: str, auth_base_url: str, scope: str, p
     except (TypeError, ValueError):
         expires_in = 3600.0
     rotated = bool(response.get("refresh_token")) or previous is None
+    kept = previous.refresh_expires_at if previous is not None else now + REFRESH_LIFETIME
     return StoredTokens(
         access_token=access,
         refresh_token=refresh,
         expires_at=now + expires_in,
-        refresh_expires_at=now + REFRESH_LIFETIME if rotated else previous.refresh_expires_at,
+        refresh_expires_at=now + REFRESH_LIFETIME if rotated else kept,
         client_id=client_id,
         auth_base_url=auth_base_url,
         scope=response.get("scope") or scope,

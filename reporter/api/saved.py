@@ -84,11 +84,12 @@ def records_from_document(doc: Any, source: str) -> list[SourceRecord | InputErr
 
 def load_file(path: str | Path) -> list[SourceRecord]:
     """Read one saved file; raise ``InputError`` naming it (and the record) on any problem."""
-    items = load_file_items(path)
-    for item in items:
+    records: list[SourceRecord] = []
+    for item in load_file_items(path):
         if isinstance(item, InputError):
             raise item
-    return items
+        records.append(item)
+    return records
 
 
 def load_file_items(path: str | Path) -> list[SourceRecord | InputError]:

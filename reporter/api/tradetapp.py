@@ -163,7 +163,8 @@ class TradeTappClient(ApiClient):
         nested = record.get(key)
         if not isinstance(nested, dict) or not isinstance(nested.get("results", []), list):
             return
-        pagination = nested.get("pagination") if isinstance(nested.get("pagination"), dict) else {}
+        given = nested.get("pagination")
+        pagination: dict[str, Any] = given if isinstance(given, dict) else {}
         items = list(nested.get("results") or [])
         if has_next(pagination):
             if not isinstance(company_id, str) or not company_id:

@@ -158,7 +158,7 @@ def _read_ids_file(name: str) -> list[str]:
         text = Path(name).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"--ids-file {name}: cannot read ({exc.strerror or exc})") from None
-    ids = []
+    ids: list[str] = []
     for line in text.splitlines():
         line = line.split("#", 1)[0]
         ids.extend(part.strip() for part in line.replace(",", " ").split() if part.strip())
