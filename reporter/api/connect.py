@@ -60,6 +60,10 @@ def async_client(
     proxy rule above; a refused proxy setting raises ``error``."""
     options.setdefault("trust_env", uses_env_proxies(address))
     try:
+        if factory is not httpx.AsyncClient and options["trust_env"]:
+            # check the proxy settings on a plain client first: a subclass that fails half-built
+            # (Authlib's) prints an "Exception ignored in __del__" line later
+            httpx.AsyncClient(trust_env=True)
         return factory(transport=transport, **options)
     except (ImportError, ValueError) as exc:
         raise error(proxy_problem(exc)) from None

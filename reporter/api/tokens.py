@@ -151,14 +151,22 @@ def _when(epoch: float) -> str:
 def resolve_token_provider(token_file: str | None) -> TokenProvider:
     """``--token-file`` > ``APS_ACCESS_TOKEN`` > the stored sign-in > ``SignInError``."""
     if token_file:
-        return StaticToken(read_token_file(Path(token_file)), f"the token file {token_file}")
+        return _usable(StaticToken(read_token_file(Path(token_file)), f"the token file {token_file}"))
     env = token_from_env()
     if env is not None:
-        return env
+        return _usable(env)
     stored = stored_token_provider()
     if stored is None:
         raise SignInError(NOT_SIGNED_IN)
     return stored
+
+
+def _usable(given: StaticToken) -> StaticToken:
+    """``given``, or ``SignInError`` when its token cannot travel in an HTTP header."""
+    problem = token_problem(given._token)
+    if problem:
+        raise SignInError(f"the access token from {given.source} {problem}: copy the whole token again")
+    return given
 
 
 def stored_token_provider() -> SignedInTokens | None:
