@@ -4,23 +4,29 @@ authorized layer (token on every request, one refresh after a 401), the host che
 from __future__ import annotations
 
 import asyncio
+import random
+from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
 
 from reporter.api.fetch import fetch_records
+from reporter.api.http import ApiClient, Limits
 from reporter.api.settings import ApiSettings, QueryFilters
 from reporter.api.tokens import StaticToken
 from reporter.errors import (
     AuthError,
     ServerError,
     UnsafeUrl,
+    UsageError,
 )
 from tests.fakes.records import company_id
 from tests.fakes.scripted import (
     BASE,
     CID,
     TOKEN,
+    Clock,
     Expiring,
     Refreshing,
     Script,
@@ -247,3 +253,136 @@ def test_requests_in_flight_are_bounded():
     assert [r.company_id for r in results] == [company_id(i) for i in range(20)]
     assert all(r.ok for r in results)
     assert state["max"] == 3
+
+
+# -- the generic client on its own (what the next clients build on) --------------------------------
+
+
+DM_BASE = "https://dm.example.test/data/v1"
+
+
+def generic(script: Script, **kw: Any) -> ApiClient:
+    clock = Clock()
+    kw.setdefault("limits", Limits(requests_per_minute=100_000, backoff_base=0.01))
+    return ApiClient(
+        DM_BASE, StaticToken(TOKEN), transport=httpx.MockTransport(script), service="Data Management",
+        sleep=clock.sleep, clock=clock, rng=random.Random(1), **kw,
+    )
+
+
+def test_generic_client_sends_extra_headers_and_lets_a_call_drop_one():
+    script = Script(default=answer(200, {"ok": True}))
+
+    async def go():
+        async with generic(script, extra_headers={"x-ads-region": "EMEA", "x-user-id": "u1"}) as api:
+            first = await api.get_json("/projects", {"page[limit]": "5"})
+            await api.get_json("projects/p1", headers={"x-user-id": None, "x-extra": "1"})
+            return first
+
+    assert run(go()) == {"ok": True}
+    one_, two = script.requests
+    assert str(one_.url) == f"{DM_BASE}/projects?page%5Blimit%5D=5"
+    assert one_.headers["x-ads-region"] == "EMEA" and one_.headers["x-user-id"] == "u1"
+    assert one_.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "x-user-id" not in two.headers and two.headers["x-extra"] == "1" and two.url.path == "/data/v1/projects/p1"
+
+
+def test_generic_client_names_its_service_in_messages():
+    script = Script(default=answer(503, {"title": "Unavailable"}))
+
+    async def go():
+        async with generic(script, limits=Limits(max_retries=1, backoff_base=0.001)) as api:
+            await api.get_json("/projects")
+
+    with pytest.raises(ServerError, match=r"^Data Management server error 503 .*after 2 tries"):
+        run(go())
+
+    async def away():
+        async with generic(Script()) as api:
+            await api.get_json("https://other.example.test/data/v1/projects")
+
+    with pytest.raises(UnsafeUrl, match="refusing to send the Data Management token"):
+        run(away())
+
+
+def test_post_json_sends_the_body_and_is_retried_only_when_never_received():
+    script = Script(answer(429, {}, {"Retry-After": "0"}), answer(201, {"id": "new"}))
+
+    async def go(s: Script):
+        async with generic(s) as api:
+            return await api.post_json("/folders", {"name": "Bids", "n": Decimal("1.10")})
+
+    assert run(go(script)) == {"id": "new"}
+    assert [r.method for r in script.requests] == ["POST", "POST"]
+    assert script.requests[1].content == b'{"name": "Bids", "n": 1.10}'
+    assert script.requests[1].headers["Content-Type"] == "application/json"
+    failing = Script(default=answer(500, {"title": "boom"}))
+    with pytest.raises(ServerError, match="server error 500"):
+        run(go(failing))
+    assert len(failing.requests) == 1  # a POST the server may have acted on is not sent twice
+    dropped = Script(httpx.ReadError("cut"), default=answer(201, {}))
+    with pytest.raises(ServerError, match="connection dropped"):
+        run(go(dropped))
+    assert len(dropped.requests) == 1
+    refused = Script(httpx.ConnectError("refused"), answer(201, {"id": "x"}))
+    assert run(go(refused)) == {"id": "x"} and len(refused.requests) == 2
+
+
+def test_204_is_none():
+    async def go():
+        async with generic(Script(default=httpx.Response(204))) as api:
+            return await api.get_json("/nothing")
+
+    assert run(go()) is None
+
+
+def offset_page(items: list, offset: int, limit: int, total: int | None) -> dict:
+    pagination: dict[str, Any] = {"offset": offset, "limit": limit}
+    if total is not None:
+        pagination["totalResults"] = total
+    return {"pagination": pagination, "results": items}
+
+
+@pytest.mark.parametrize("total", [7, None])
+def test_offset_paging_moves_the_offset_until_the_total_or_a_short_page(total):
+    items = list(range(7))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("offset", "0"))
+        return answer(200, offset_page(items[offset : offset + 3], offset, 3, total))
+
+    script = Script(default=handler)
+
+    async def go():
+        async with generic(script) as api:
+            return [i async for i in api.iter_items("/items", {"limit": "3"})]
+
+    assert run(go()) == items
+    assert [r.url.params.get("offset") for r in script.requests] == [None, "3", "6"]
+    assert all(r.url.params["limit"] == "3" for r in script.requests)
+
+
+def test_next_url_on_the_own_host_is_followed_and_a_relative_one_resolved():
+    nxt = "/data/v1/items?cursorState=Yg%3D%3D"
+    script = Script(
+        answer(200, {"pagination": {"cursorState": "YQ==", "nextUrl": f"{DM_BASE}/items?cursorState=YQ%3D%3D"},
+                     "results": [1]}),
+        answer(200, {"pagination": {"cursorState": "Yg==", "nextUrl": nxt}, "results": [2]}),
+        answer(200, {"pagination": {"cursorState": None, "nextUrl": None}, "results": [3]}),
+    )
+
+    async def go():
+        async with generic(script) as api:
+            return [i async for i in api.iter_items("/items")]
+
+    assert run(go()) == [1, 2, 3]
+    assert [str(r.url) for r in script.requests] == [
+        f"{DM_BASE}/items", f"{DM_BASE}/items?cursorState=YQ%3D%3D", "https://dm.example.test" + nxt,
+    ]
+
+
+def test_a_loopback_base_url_may_be_plain_http_any_other_may_not():
+    assert ApiClient("http://127.0.0.2:9/v1", StaticToken(TOKEN)).base_url.host == "127.0.0.2"
+    assert ApiClient("http://[::1]:9/v1", StaticToken(TOKEN)).base_url.host == "::1"
+    with pytest.raises(UsageError, match="plain http"):
+        ApiClient("http://dm.example.test/v1", StaticToken(TOKEN))

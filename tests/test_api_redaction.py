@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from reporter.api.fetch import fetch_records
+from reporter.api.redaction import Redactor, forms_of
 from reporter.api.settings import ApiSettings
 from reporter.api.tokens import StaticToken
 from reporter.errors import (
@@ -152,3 +153,35 @@ def test_no_form_of_the_token_on_stderr_of_reporter_fetch(main, monkeypatch, tmp
     middle = base64.b64encode(f"Bearer {JWT}".encode()).decode()[12:-4]
     assert leaked(err, JWT, quote(f"Bearer {JWT}", safe=""), middle) == []
 
+
+
+# -- the redactor itself ---------------------------------------------------------------------------
+
+
+def test_redactor_replaces_every_long_run_of_every_form():
+    r = Redactor()
+    r.add(JWT)
+    assert r.text(f"a {JWT} b") == "a *** b"
+    assert r.text(f"x{JWT[10:30]}y") == "x***y"
+    assert r.text(f"Bearer%20{quote(JWT, safe='')}") == "Bearer%20***"
+    assert r.text("nothing secret here, just construction text") == "nothing secret here, just construction text"
+    assert JWT[:11] in r.text(JWT[:11])  # shorter than 12 characters: too short to be told apart
+    assert r.value({"k": [f"t={JWT}", 5, {JWT: None}]}) == {"k": ["t=***", 5, {"***": None}]}
+    assert quote(JWT, safe="") in forms_of(JWT)
+
+
+def test_a_short_secret_is_replaced_only_whole():
+    r = Redactor()
+    r.add("abc123")
+    assert r.text("id abc123 and abc12") == "id *** and abc12"
+
+
+def test_log_records_are_redacted_after_formatting(caplog):
+    from reporter.api.redaction import REDACTOR, install_log_filter
+
+    install_log_filter()
+    REDACTOR.add(JWT)
+    log = logging.getLogger("reporter.api")
+    with caplog.at_level(logging.INFO, logger="reporter.api"):
+        log.info("echo %s and %d", JWT[:-3], 5)
+    assert "echo *** and 5" in caplog.text and leaked(caplog.text, JWT) == []

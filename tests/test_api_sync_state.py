@@ -147,3 +147,25 @@ def test_the_sync_state_keeps_no_tax_id_in_clear_and_is_0600(main, tmp_path):
         assert "filter[updatedAt]" not in fake.requests[-1].query
         assert "7654321" not in (out / sync_state.STATE_FILE).read_text()
 
+
+
+def test_tax_id_scopes_are_salted_hashes_and_an_old_clear_scope_is_dropped(tmp_path):
+    start = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    salt = sync_state.folder_salt(tmp_path)
+    assert sync_state.folder_salt(tmp_path) != salt  # nothing kept until a run is recorded
+    a = sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "12-3456789,98-7654321"}, salt=salt)
+    b = sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "98-7654321,12-3456789"}, salt=salt)
+    assert a == b and "3456789" not in a
+    assert a != sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "12-3456789"}, salt=salt)
+    assert a != sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "12-3456789,98-7654321"},
+                                     salt="another-salt-0123456789")
+    old_clear = json.dumps({"baseUrl": "https://x/v2", "gcCompanyId": None,
+                            "filters": {"filter[federalTaxId]": "55-5555555"}}, sort_keys=True, separators=(",", ":"))
+    (tmp_path / sync_state.STATE_FILE).write_text(json.dumps(
+        {"version": 1, "scopes": {old_clear: {"lastRunStartedAt": "2024-01-01T00:00:00Z"}}}))
+    sync_state.record_run(tmp_path, a, start, salt=salt)
+    state = json.loads((tmp_path / sync_state.STATE_FILE).read_text())
+    assert state["salt"] == salt == sync_state.folder_salt(tmp_path)
+    assert list(state["scopes"]) == [a] and "5555555" not in json.dumps(state)
+    assert sync_state.last_run_start(tmp_path, a) == start
+    assert stat.S_IMODE(os.stat(tmp_path / sync_state.STATE_FILE).st_mode) == 0o600

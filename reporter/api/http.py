@@ -49,14 +49,14 @@ from urllib.parse import unquote
 import httpx
 
 from reporter.api.connect import async_client
-from reporter.api.http_errors import error_for_status, show_url
+from reporter.api.http_errors import error_body, error_for_status, show_url
 from reporter.api.paging import next_step
 from reporter.api.redaction import REDACTOR, install_log_filter
 from reporter.api.retry import RateLimiter, Sleep, backoff_delay, parse_retry_after
 from reporter.api.settings import check_base_url
 from reporter.api.tokens import TokenProvider, token_problem
 from reporter.errors import ApiError, AuthError, ReporterError, ServerError, UnsafeUrl, UsageError
-from reporter.jsonio import loads_exact
+from reporter.jsonio import dumps_exact, loads_exact
 
 log = logging.getLogger("reporter.api")
 
@@ -208,7 +208,8 @@ class ApiClient:
         what: str | None = None,
         headers: Mapping[str, str | None] | None = None,
     ) -> Any:
-        """POST ``body`` as JSON and decode the answer exactly (retried only when never received)."""
+        """POST ``body`` as JSON (``Decimal`` written exactly, floats refused) and decode the answer
+        exactly; retried only when it cannot have been received (429, connection refused)."""
         url = self.resolve(path_or_url)
         return await self._send(_Call("POST", url, _params(params), body, what or url.path, None,
                                       self._headers(headers)))
@@ -296,7 +297,7 @@ class ApiClient:
                 status=status, url=show_url(call.url),
             )
         error = error_for_status(
-            status, _error_body(response), what=call.what, company_id=call.company_id,
+            status, error_body(response), what=call.what, company_id=call.company_id,
             url=show_url(call.url), service=self.service,
             tries=tries if status == 429 or status >= 500 else None,
         )
@@ -334,7 +335,7 @@ class ApiClient:
                 continue
             if self._fatal is None:  # concurrent 401s share one error: said once
                 self._fatal = error_for_status(
-                    401, _error_body(response), what=call.what, url=show_url(call.url), service=self.service
+                    401, error_body(response), what=call.what, url=show_url(call.url), service=self.service
                 )
             raise self._fatal
 
@@ -427,7 +428,10 @@ class ApiClient:
             self.requests_sent += 1
             if call.method == "GET":
                 return await self._http.get(call.url, params=call.params, headers=headers)
-            return await self._http.request(call.method, call.url, params=call.params, json=call.body,
+            content = None if call.body is None else dumps_exact(call.body, indent=None).encode("utf-8")
+            if content is not None:
+                headers.setdefault("Content-Type", "application/json")
+            return await self._http.request(call.method, call.url, params=call.params, content=content,
                                             headers=headers)
 
     def _headers(self, headers: Mapping[str, str | None] | None) -> dict[str, str]:
@@ -437,11 +441,3 @@ class ApiClient:
 
 def _params(params: Mapping[str, str] | None) -> dict[str, str] | None:
     return dict(params) if params is not None else None
-
-
-def _error_body(response: httpx.Response) -> Any:
-    """The decoded error body with every token form redacted (an API may echo the token)."""
-    try:
-        return REDACTOR.value(json.loads(response.content or b"null"))
-    except ValueError:
-        return None

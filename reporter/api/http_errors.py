@@ -1,6 +1,7 @@
 """Fetch stage, HTTP errors: one ``ApiError`` with one clear line for every failed answer.
 
-Input: an HTTP status, the decoded error body (already redacted) and what was asked for. Output:
+Input: an HTTP status, the error body (``error_body`` decodes and redacts it) and what was asked
+for. Output:
 the ``reporter.errors`` exception for it (``AuthError`` for 401, ``PermissionDenied`` 403,
 ``NotFound`` 404, ``Conflict`` 409, ``RateLimited`` 429, ``ServerError`` 5xx, ``ApiError`` else),
 its message on one line, API-given text squeezed to one line and cut at 300 characters, and
@@ -9,10 +10,12 @@ its message on one line, API-given text squeezed to one line and cut at 300 char
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
+from reporter.api.redaction import REDACTOR
 from reporter.errors import (
     ApiError,
     AuthError,
@@ -22,6 +25,14 @@ from reporter.errors import (
     RateLimited,
     ServerError,
 )
+
+
+def error_body(response: httpx.Response) -> Any:
+    """The decoded error body with every token form redacted (an API may echo the token)."""
+    try:
+        return REDACTOR.value(json.loads(response.content or b"null"))
+    except ValueError:
+        return None
 
 
 def one_line(value: Any, limit: int = 300) -> str | None:
