@@ -73,10 +73,6 @@ class RateLimiter:
         self._tokens = 1.0  # the first request when the pause ends; then the rate, not a burst
         self._updated = max(self._updated, self._paused_until)  # no refill during the pause
 
-    def paused_for(self) -> float:
-        """Seconds left of the current pause (0 when not paused)."""
-        return max(0.0, self._paused_until - self._clock())
-
     async def acquire(self) -> None:
         """Wait for a token; returns only outside a pause, with no await left before the caller's send."""
         async with self._lock:
