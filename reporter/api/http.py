@@ -102,6 +102,7 @@ class ApiClient:
 
     service = "the API"  # names the API in messages ("TradeTapp server error 500 for ...")
     cursor_param = "cursorState"  # the query parameter that carries a paging cursor
+    user_agent = "reporter"
 
     def __init__(
         self,
@@ -136,7 +137,7 @@ class ApiClient:
             timeout=httpx.Timeout(self.limits.timeout),
             follow_redirects=False,
             limits=httpx.Limits(max_connections=self.limits.max_in_flight * 2),
-            headers={"Accept": "application/json", "User-Agent": "reporter (Autodesk construction packets)"},
+            headers={"Accept": "application/json", "User-Agent": self.user_agent},
         )
         self._token_lock = asyncio.Lock()
         self._replaced: dict[str, str] = {}  # token the API refused -> the refreshed one

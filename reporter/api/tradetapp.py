@@ -59,6 +59,7 @@ class TradeTappClient(ApiClient):
     """Async TradeTapp API client; use as ``async with TradeTappClient(settings, tokens) as c``."""
 
     service = "TradeTapp"
+    user_agent = "reporter (TradeTapp packets)"
 
     def __init__(
         self,
