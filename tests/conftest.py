@@ -33,7 +33,7 @@ def fast(monkeypatch):
     milliseconds against the fake server."""
     import dataclasses
 
-    from reporter.api.client import ApiSettings
+    from reporter.api.settings import ApiSettings
 
     original = ApiSettings.from_env.__func__
 

@@ -1,6 +1,6 @@
 """Fetch stage: pydantic models of the TradeTapp qualification record as it travels on the wire.
 
-Input: a dict decoded from the API's JSON **with** ``parse_float=Decimal`` (see ``reporter.api.jsonio``).
+Input: a dict decoded from the API's JSON **with** ``parse_float=Decimal`` (``reporter.jsonio.loads_exact``).
 Output: ``Qualification`` models. This is the only module that knows the API's field names.
 
 Tolerance rules (a long-lived client must survive the API growing):
@@ -103,11 +103,6 @@ class Pagination(WireModel):
     totalResults: Int = None
     nextUrl: Text = None
     previousUrl: Text = None
-
-    @property
-    def has_next(self) -> bool:
-        """Missing, null or empty ``cursorState``/``nextUrl`` all mean: last page."""
-        return bool(self.cursorState) and bool(self.nextUrl)
 
 
 T = TypeVar("T")
@@ -265,8 +260,7 @@ def _list(value: Any) -> Any:
     return [] if value is None else value
 
 
-def ListOf(item: type) -> Any:  # noqa: N802 - reads like a type
-    return Annotated[list[item], BeforeValidator(_list)]
+ListOf = Annotated[list[T], BeforeValidator(_list)]  # a list; null reads as empty
 
 
 class Qualification(WireModel):
@@ -319,20 +313,20 @@ class Qualification(WireModel):
     updatedAt: Timestamp = Field(
         default=None, validation_alias=AliasChoices("updatedAt", "dateUpdated")
     )
-    csiCodesForWorkPerformed: ListOf(CsiCode) = Field(default_factory=list)
-    regionsServed: ListOf(Region) = Field(default_factory=list)
-    marketsServed: ListOf(Market) = Field(default_factory=list)
-    completedReferences: ListOf(CompletedReference) = Field(default_factory=list)
-    companyContacts: ListOf(CompanyContact) = Field(default_factory=list)
-    insuranceCoverages: ListOf(InsuranceCoverage) = Field(default_factory=list)
-    experienceModificationRatings: ListOf(ExperienceModificationRating) = Field(
+    csiCodesForWorkPerformed: ListOf[CsiCode] = Field(default_factory=list)
+    regionsServed: ListOf[Region] = Field(default_factory=list)
+    marketsServed: ListOf[Market] = Field(default_factory=list)
+    completedReferences: ListOf[CompletedReference] = Field(default_factory=list)
+    companyContacts: ListOf[CompanyContact] = Field(default_factory=list)
+    insuranceCoverages: ListOf[InsuranceCoverage] = Field(default_factory=list)
+    experienceModificationRatings: ListOf[ExperienceModificationRating] = Field(
         default_factory=list
     )
-    osha300Results: ListOf(Osha300Result) = Field(default_factory=list)
-    certificates: ListOf(Certificate) = Field(default_factory=list)
-    unions: ListOf(Union) = Field(default_factory=list)
-    annualVolumeRevenues: ListOf(AnnualVolumeRevenue) = Field(default_factory=list)
-    professionalLicenses: ListOf(ProfessionalLicense) = Field(default_factory=list)
+    osha300Results: ListOf[Osha300Result] = Field(default_factory=list)
+    certificates: ListOf[Certificate] = Field(default_factory=list)
+    unions: ListOf[Union] = Field(default_factory=list)
+    annualVolumeRevenues: ListOf[AnnualVolumeRevenue] = Field(default_factory=list)
+    professionalLicenses: ListOf[ProfessionalLicense] = Field(default_factory=list)
     companyOfficeAddresses: Page[OfficeAddress] = Field(default_factory=Page[OfficeAddress])
     customQuestions: Page[CustomQuestion] = Field(default_factory=Page[CustomQuestion])
 

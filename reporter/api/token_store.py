@@ -11,8 +11,8 @@ Two backends behind one small interface (``load`` / ``save`` / ``delete`` / ``lo
   the tokens go to the file instead, with a warning.
 - a JSON file ``tokens.json`` in the user's config folder (``$REPORTER_CONFIG_DIR``, else
   ``$XDG_CONFIG_HOME/reporter``, else ``~/.config/reporter``; ``%APPDATA%\\reporter`` on Windows),
-  folder mode 0700, file mode 0600, written atomically (temp file in the same folder, fsync,
-  ``os.replace``).
+  folder mode 0700, file mode 0600, written atomically (``reporter.fsio.atomic_write``: temp file
+  in the same folder, mode 0600 before the first byte, fsync, ``os.replace``).
 
 ``REPORTER_TOKEN_STORE=file`` forces the file (tests use it so they never touch a real keyring);
 ``keyring`` forces the keyring; ``auto`` (the default) picks as above.
@@ -26,12 +26,12 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from reporter.errors import SignInError
+from reporter.fsio import atomic_write
 
 log = logging.getLogger("reporter.auth")
 
@@ -129,21 +129,9 @@ class FileTokenStore:
             if not folder.exists():
                 folder.mkdir(mode=0o700, parents=True)
                 os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
-            fd, tmp = tempfile.mkstemp(prefix=".tokens.", suffix=".tmp", dir=folder)  # mode 0600
+            atomic_write(self.path, tokens.to_json().encode("utf-8"), mode=0o600)
         except OSError as exc:
             raise SignInError(f"cannot write the sign-in to {self.path}: {exc.strerror}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                if hasattr(os, "fchmod"):
-                    os.fchmod(fh.fileno(), 0o600)
-                fh.write(tokens.to_json())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            _unlink_quietly(Path(tmp))
-            raise SignInError(f"cannot write the sign-in to {self.path}: {exc.strerror}") from None
-        _fsync_folder(folder)
         log.debug("stored the sign-in in %s", self.location)
 
     def delete(self) -> bool:
@@ -253,26 +241,3 @@ def choose_store() -> TokenStore:
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX only; best effort)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -2,17 +2,17 @@
 
 Input: an ``argparse`` parser (``add_api_options``) and, after parsing, its namespace.
 Output: an ``ApiRequest`` -- settings, token provider, company ids, ``--all`` and filters -- ready for
-``reporter.api.client.fetch_records``, plus ``mark_success()`` to advance the ``--updated-since last``
-clock of the output folder after a run in which nothing failed.
+``reporter.api.fetch.fetch_records``, plus ``mark_success()`` to advance the ``--updated-since last``
+clock of the output folder after a run in which nothing failed (the rule of when it may is
+``reporter.api.sync_state.plan_sync``).
 
 Token order: ``--token-file`` > ``APS_ACCESS_TOKEN`` > the sign-in store of ``reporter login``
-(``reporter.api.auth.resolve_token_provider``).
+(``reporter.api.tokens.resolve_token_provider``).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,18 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from reporter.api import sync_state
-from reporter.api.client import (
-    MAX_LIST_LIMIT,
-    ApiSettings,
-    FetchResult,
-    QueryFilters,
-    TokenProvider,
-    fetch_records,
-)
+from reporter.api.fetch import FetchResult, fetch_records
+from reporter.api.settings import MAX_LIST_LIMIT, ApiSettings, QueryFilters, is_company_id
+from reporter.api.tokens import TokenProvider
+from reporter.api.tokens import resolve_token_provider as _resolve
 from reporter.dates import parse_api_datetime
 from reporter.errors import UsageError
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +82,7 @@ class ApiRequest:
     filters: QueryFilters | None = None
     out_dir: Path | None = None
     scope: str | None = None
+    salt: str = ""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def fetch(self, **kwargs: Any) -> AsyncIterator[FetchResult]:
@@ -99,7 +94,7 @@ class ApiRequest:
     def mark_success(self) -> None:
         """Call after a run in which every company was fetched (and built): advances the clock."""
         if self.all_ and self.out_dir is not None and self.scope is not None:
-            sync_state.record_run(self.out_dir, self.scope, self.started_at)
+            sync_state.record_run(self.out_dir, self.scope, self.started_at, salt=self.salt)
 
 
 def api_request_from_args(args: argparse.Namespace, *, required: bool = True) -> ApiRequest | None:
@@ -110,7 +105,7 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
     if getattr(args, "ids_file", None):
         ids.extend(_read_ids_file(args.ids_file))
     for cid in ids:
-        if not _ID.match(cid):
+        if not is_company_id(cid):
             raise UsageError(f"not a company id: {cid!r}")
     all_ = bool(getattr(args, "all_", False))
     if not ids and not all_:
@@ -128,29 +123,17 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
         search_text=args.search or None,
         limit=args.limit,
     )
-    scope = sync_state.scope_key(
-        settings.base_url,
-        settings.gc_company_id,
-        {k: v for k, v in filters.to_params().items() if k not in ("limit", "filter[updatedAt]")},
-    )
     filtered = any(
         (args.updated_since, args.updated_before, args.unique_id, tax_ids, args.search)
     )
     if filtered and not all_:
         raise UsageError("the filters (--updated-since, --search, ...) select from the list: add --all")
-    if args.updated_since == "last":
-        if out_dir is None:
-            raise UsageError("--updated-since last needs --out DIR (the folder remembers the last run)")
-        filters.updated_since = sync_state.updated_since_for(out_dir, scope)
-    elif args.updated_since:
-        filters.updated_since = _instant(args.updated_since, "--updated-since")
-    filters.__post_init__()  # re-check the range with both bounds known
-    # The clock may advance only when this run plus what the folder already holds is everything:
-    # no lower bound, or one no later than what '--updated-since last' would use. A later explicit
-    # --updated-since would otherwise make the next 'last' run skip what lies in between.
-    remembered = sync_state.updated_since_for(out_dir, scope) if out_dir is not None else None
-    since = filters.updated_since
-    complete = not args.updated_before and (since is None or (remembered is not None and since <= remembered))
+    if args.updated_since == "last" and out_dir is None:
+        raise UsageError("--updated-since last needs --out DIR (the folder remembers the last run)")
+    since = args.updated_since if args.updated_since == "last" else _instant(args.updated_since, "--updated-since")
+    plan = sync_state.plan_sync(out_dir, settings.base_url, settings.gc_company_id, filters, since)
+    filters.updated_since = plan.updated_since
+    filters.check()  # re-check the range with both bounds known
 
     return ApiRequest(
         settings=settings,
@@ -159,16 +142,15 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
         all_=all_,
         filters=filters,
         out_dir=out_dir,
-        scope=scope if complete else None,
+        scope=plan.scope,
+        salt=plan.salt,
         started_at=started_at,
     )
 
 
 def resolve_token_provider(args: argparse.Namespace) -> TokenProvider:
     """``--token-file``, else ``APS_ACCESS_TOKEN``, else the sign-in store; else ``SignInError``."""
-    from reporter.api.auth import resolve_token_provider as resolve
-
-    return resolve(getattr(args, "token_file", None))
+    return _resolve(getattr(args, "token_file", None))
 
 
 def _read_ids_file(name: str) -> list[str]:
@@ -176,7 +158,7 @@ def _read_ids_file(name: str) -> list[str]:
         text = Path(name).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"--ids-file {name}: cannot read ({exc.strerror or exc})") from None
-    ids = []
+    ids: list[str] = []
     for line in text.splitlines():
         line = line.split("#", 1)[0]
         ids.extend(part.strip() for part in line.replace(",", " ").split() if part.strip())

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
-from reporter.api.saved import validate_record
-from reporter.api.sync_state import save_record
+from reporter.api.fetch import save_fetched
 from reporter.commands.api_options import ApiRequest, add_api_options, api_request_from_args
-from reporter.errors import InputError, ReporterError, UsageError
+from reporter.errors import UsageError
 
 
 def register(sub, common) -> None:
@@ -51,37 +51,22 @@ def run(args) -> int:
     return 1 if failed else 0
 
 
-async def fetch_into(request: ApiRequest, out: Path, *, quiet: bool = False, **fetch_kwargs) -> tuple[int, int]:
-    """Fetch and save every record of ``request``; return (saved, failed)."""
+async def fetch_into(request: ApiRequest, out: Path, *, quiet: bool = False, **fetch_kwargs: Any) -> tuple[int, int]:
+    """Fetch and save every record of ``request`` (``reporter.api.fetch.save_fetched``), saying
+    each failure on one stderr line; return (saved, failed)."""
     saved = failed = repeats = 0
-    last_error: ReporterError | None = None
-    async for result in request.fetch(**fetch_kwargs):
-        name = result.company_id or "the qualification list"
-        if result.error is None:
-            assert result.raw is not None
-            try:
-                save_record(result.raw, out)
-            except (InputError, OSError) as exc:
-                failed += 1
-                print(f"reporter: failed: {name}: cannot save: {exc}", file=sys.stderr)
-                continue
+    async for outcome in save_fetched(request.fetch(**fetch_kwargs), out, check=not quiet):
+        if outcome.ok:
             saved += 1
-            if not quiet:
-                _warn_if_unbuildable(result.raw, name)
+            if outcome.warning:
+                print(f"reporter: warning: saved, but 'reporter build' will refuse it: {outcome.warning}",
+                      file=sys.stderr)
             continue
         failed += 1
-        if result.error is last_error:  # one sign-in failure ends every later company: say it once
+        if outcome.repeat:  # one sign-in failure ends every later company: say it once
             repeats += 1
             continue
-        last_error = result.error
-        print(f"reporter: failed: {name}: {result.error}", file=sys.stderr)
+        print(f"reporter: failed: {outcome.name}: {outcome.problem}", file=sys.stderr)
     if repeats:
         print(f"reporter: failed: {repeats} more for the same reason", file=sys.stderr)
     return saved, failed
-
-
-def _warn_if_unbuildable(raw: dict, name: str) -> None:
-    try:
-        validate_record(raw, name)
-    except InputError as exc:
-        print(f"reporter: warning: saved, but 'reporter build' will refuse it: {exc}", file=sys.stderr)

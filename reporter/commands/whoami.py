@@ -2,9 +2,9 @@
 
 Input: ``--base-url``, ``--token-file`` and the token precedence of ``resolve_token_provider``.
 Output: the user, the GC company, the enterprise parent and child companies (ids usable with
-``--gc-company-id``) printed to stdout; exit 0. ``fetch_me`` asks the API client
-(``reporter.api.client``): same host check, retries and one refresh after a 401; ``users/me`` is
-sent without the ``general-contractor-company-id`` header (the API takes none there).
+``--gc-company-id``) printed to stdout; exit 0. The call is ``reporter.api.tradetapp.fetch_me``
+(same host check, retries and one refresh after a 401 as every API call; ``users/me`` is sent
+without the ``general-contractor-company-id`` header, the API takes none there).
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
-
-from reporter.api.auth import TokenProvider, resolve_token_provider
-from reporter.api.client import ApiSettings, TradeTappClient
-from reporter.errors import ApiError, AuthError
+from reporter.api.settings import ApiSettings
+from reporter.api.tokens import resolve_token_provider
+from reporter.api.tradetapp import fetch_me
 
 
 def register(sub, common) -> None:
@@ -32,27 +30,6 @@ def run(args) -> int:
     me = asyncio.run(fetch_me(settings.base_url, provider))
     print("\n".join(describe_me(me, source=getattr(provider, "source", None))))
     return 0
-
-
-async def fetch_me(
-    base_url: str, provider: TokenProvider, *, transport: httpx.AsyncBaseTransport | None = None
-) -> dict[str, Any]:
-    """``GET {base_url}/users/me`` through the API client; one refresh and retry after a 401."""
-    async with TradeTappClient(ApiSettings(base_url=base_url), provider, transport=transport) as client:
-        try:
-            body = await client.get_json("/users/me", what="users/me", gc_header=False)
-        except AuthError as exc:
-            if exc.status != 401:
-                raise
-            raise AuthError(
-                "the API refused the access token (HTTP 401): run 'reporter login' again, "
-                "or renew APS_ACCESS_TOKEN / the --token-file",
-                status=401,
-                url=exc.url,
-            ) from None
-    if not isinstance(body, dict):
-        raise ApiError("GET users/me answered with an unexpected shape", url=str(client.url("/users/me")))
-    return body
 
 
 def describe_me(me: dict[str, Any], *, source: str | None = None) -> list[str]:

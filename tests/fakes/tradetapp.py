@@ -78,6 +78,7 @@ class Faults:
     failing_companies: set[str] = field(default_factory=set)
     script: list[str] = field(default_factory=list)
     fault_paths: str | None = None
+    echo_token: str | None = None
 
 
 @dataclass
@@ -301,8 +302,22 @@ class FakeTradeTapp:
             headers: dict[str, str] = {}
         except _Answer as answer:
             status, body, headers = answer.status, answer.body, answer.headers
+            if self.faults.echo_token and isinstance(body, dict):
+                body = {**body, "detail": f"{body.get('detail', '')} (you sent {self._echo(rec)})"}
         rec.status = status
         _respond(h, status, body, headers)
+
+    def _echo(self, rec: RecordedRequest) -> str:
+        header = rec.authorization or ""
+        token = header.removeprefix("Bearer ")
+        form = self.faults.echo_token
+        if form == "url":
+            return quote(header, safe="")
+        if form == "cut":
+            return token[:-1]
+        if form == "base64":
+            return base64.b64encode(header.encode()).decode()
+        return header
 
     def _retry_after(self, fault: str) -> dict[str, str]:
         value = self.faults.retry_after

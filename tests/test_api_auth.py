@@ -19,15 +19,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 
 from reporter import cli
-from reporter.api.auth import (
-    SignedInTokens,
-    _CallbackListener,
-    refresh_tokens,
-    resolve_token_provider,
-    stored_token_provider,
-)
-from reporter.api.client import StaticToken
+from reporter.api.auth import refresh_tokens
+from reporter.api.loopback import _CallbackListener
 from reporter.api.token_store import FileTokenStore, StoredTokens
+from reporter.api.tokens import SignedInTokens, StaticToken, resolve_token_provider, stored_token_provider
 from reporter.errors import SignInError
 
 try:
@@ -443,3 +438,36 @@ def test_no_token_in_any_log_line_or_message(env, caplog):
     assert any(r.name.startswith("httpcore") for r in caplog.records)  # DEBUG really was on
     assert _leaks(env, caplog) == []
     assert _leaks(env, caplog, planted=f"oops {first.refresh_token}") == [first.refresh_token]  # the grep works
+
+
+# -- the sign-in flows take an httpx transport, like the API client ----------------------------------
+
+
+def test_refresh_and_revoke_go_through_a_given_transport(tmp_path):
+    import httpx
+
+    from reporter.api.auth import revoke_tokens
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "mock-access-2", "refresh_token": "mock-refresh-2",
+                                             "expires_in": 3600, "token_type": "Bearer"})
+        return httpx.Response(200)
+
+    transport = httpx.MockTransport(handler)
+    old = StoredTokens(access_token="mock-access-1", refresh_token="mock-refresh-1", expires_at=time.time() - 1,
+                       refresh_expires_at=time.time() + DAY, client_id=CLIENT_ID,
+                       auth_base_url="https://auth.example.test/authentication/v2", scope="data:read")
+    store = FileTokenStore(tmp_path / "t.json")
+    provider = SignedInTokens(store, old, transport=transport)
+    assert asyncio.run(provider.token()) == "mock-access-2"  # expired: refreshed through the mock
+    assert store.load().refresh_token == "mock-refresh-2"
+    body = parse_qs(seen[0].content.decode())
+    assert str(seen[0].url) == "https://auth.example.test/authentication/v2/token"
+    assert body["grant_type"] == ["refresh_token"] and body["refresh_token"] == ["mock-refresh-1"]
+    assert body["client_id"] == [CLIENT_ID]
+    assert asyncio.run(revoke_tokens(store.load(), transport=transport)) == []
+    assert [r.url.path for r in seen[1:]] == ["/authentication/v2/revoke"] * 2

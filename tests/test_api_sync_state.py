@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -12,8 +14,9 @@ from reporter.api import sync_state
 from reporter.api.saved import load_file
 from reporter.errors import InputError
 from reporter.jsonio import loads_exact
-from tests.fakes.records import make_record
-from tests.fakes.tradetapp import encode_json
+from tests.fakes.records import make_record, make_records
+from tests.fakes.scripted import cli_main
+from tests.fakes.tradetapp import FakeTradeTapp, encode_json
 
 
 @pytest.mark.parametrize("text", ["0.1", "5600.89650000000000000001", "1E+2", "-0.0", "1.5e-7", "123"])
@@ -114,3 +117,55 @@ def test_only_a_run_that_saw_everything_advances_the_clock(tmp_path, monkeypatch
     again = sync_state.last_run_start(tmp_path, scope)
     _request(tmp_path, monkeypatch, "--updated-since", "last").mark_success()
     assert sync_state.last_run_start(tmp_path, scope) >= again
+
+
+@pytest.fixture
+def main(monkeypatch, fast):
+    """``reporter.cli.main`` as a user runs it (``tests.fakes.scripted.cli_main``)."""
+    return cli_main(monkeypatch)
+
+
+# -- issue 14, item 1: no tax id in clear ---------------------------------------------------------
+
+
+def test_the_sync_state_keeps_no_tax_id_in_clear_and_is_0600(main, tmp_path):
+    out = tmp_path / "out"
+    records = make_records(3)
+    records[0]["federalTaxId"] = "123-45-6789"
+    with FakeTradeTapp(records) as fake:
+        argv = ["fetch", "--all", "--federal-tax-id", "123-45-6789", "--base-url", fake.base_url, "--out", str(out)]
+        assert main(argv) == 0
+        text = (out / sync_state.STATE_FILE).read_text()
+        assert "6789" not in text and "123456789" not in text.replace("-", "")
+        assert stat.S_IMODE(os.stat(out / sync_state.STATE_FILE).st_mode) == 0o600
+        # the hashed scope still tells runs apart: the same id uses the clock, another does not
+        assert main([*argv, "--updated-since", "last"]) == 0
+        assert "filter[updatedAt]" in fake.requests[-1].query
+        other = ["fetch", "--all", "--federal-tax-id", "98-7654321", "--updated-since", "last",
+                 "--base-url", fake.base_url, "--out", str(out)]
+        assert main(other) == 0
+        assert "filter[updatedAt]" not in fake.requests[-1].query
+        assert "7654321" not in (out / sync_state.STATE_FILE).read_text()
+
+
+
+def test_tax_id_scopes_are_salted_hashes_and_an_old_clear_scope_is_dropped(tmp_path):
+    start = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    salt = sync_state.folder_salt(tmp_path)
+    assert sync_state.folder_salt(tmp_path) != salt  # nothing kept until a run is recorded
+    a = sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "12-3456789,98-7654321"}, salt=salt)
+    b = sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "98-7654321,12-3456789"}, salt=salt)
+    assert a == b and "3456789" not in a
+    assert a != sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "12-3456789"}, salt=salt)
+    assert a != sync_state.scope_key("https://x/v2", None, {"filter[federalTaxId]": "12-3456789,98-7654321"},
+                                     salt="another-salt-0123456789")
+    old_clear = json.dumps({"baseUrl": "https://x/v2", "gcCompanyId": None,
+                            "filters": {"filter[federalTaxId]": "55-5555555"}}, sort_keys=True, separators=(",", ":"))
+    (tmp_path / sync_state.STATE_FILE).write_text(json.dumps(
+        {"version": 1, "scopes": {old_clear: {"lastRunStartedAt": "2024-01-01T00:00:00Z"}}}))
+    sync_state.record_run(tmp_path, a, start, salt=salt)
+    state = json.loads((tmp_path / sync_state.STATE_FILE).read_text())
+    assert state["salt"] == salt == sync_state.folder_salt(tmp_path)
+    assert list(state["scopes"]) == [a] and "5555555" not in json.dumps(state)
+    assert sync_state.last_run_start(tmp_path, a) == start
+    assert stat.S_IMODE(os.stat(tmp_path / sync_state.STATE_FILE).st_mode) == 0o600

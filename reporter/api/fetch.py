@@ -1,0 +1,136 @@
+"""Fetch stage, orchestration: many companies fetched at once, each failure a result, then saved.
+
+Input: ``ApiSettings``, a ``TokenProvider``, company ids and/or ``--all`` with ``QueryFilters``;
+for ``save_fetched`` also an output folder. Output: one ``FetchResult`` per company
+(``fetch_records``) -- the given ids first, in order, then every listed company not already
+fetched -- and, from ``save_fetched``, one ``SaveOutcome`` per company after its record was written
+as ``DIR/<companyId>.json``. A failing company never stops the others; a failing list gives one
+result with ``company_id=None`` and ends the listing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reporter.api.saved import validate_record
+from reporter.api.settings import ApiSettings, QueryFilters
+from reporter.api.sync_state import save_record
+from reporter.api.tokens import TokenProvider
+from reporter.api.tradetapp import TradeTappClient
+from reporter.errors import InputError, ReporterError
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One company's outcome: its complete raw record, or the error that stopped it.
+
+    ``company_id`` is None only when the list itself failed (no more companies can be known).
+    """
+
+    company_id: str | None
+    raw: dict[str, Any] | None
+    error: ReporterError | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+async def fetch_records(
+    settings: ApiSettings,
+    token_provider: TokenProvider,
+    company_ids: Iterable[str] = (),
+    all_: bool = False,
+    filters: QueryFilters | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    client_factory: Callable[..., TradeTappClient] = TradeTappClient,
+) -> AsyncIterator[FetchResult]:
+    """One ``FetchResult`` per company: the given ids first (in order), then, with ``all_``, every
+    listed company not already fetched. A failing company never stops the others; a failing list
+    gives one result with ``company_id=None`` and ends the listing."""
+    ids = list(dict.fromkeys(c.strip() for c in company_ids if c and c.strip()))
+    async with client_factory(settings, token_provider, transport=transport) as client:
+        async for result in _fetch_ids(client, ids, window=settings.max_in_flight * 2):
+            yield result
+        if all_:
+            try:
+                async for item in client.iter_listed(filters or QueryFilters(), skip=ids):
+                    yield FetchResult(item.company_id, item.raw, item.error)
+            except ReporterError as exc:
+                yield FetchResult(None, None, exc)
+
+
+async def _fetch_ids(client: TradeTappClient, ids: list[str], *, window: int) -> AsyncIterator[FetchResult]:
+    async def one(cid: str) -> FetchResult:
+        try:
+            return FetchResult(cid, await client.get_qualification(cid), None)
+        except ReporterError as exc:
+            return FetchResult(cid, None, exc)
+
+    pending: collections.deque[asyncio.Task[FetchResult]] = collections.deque()
+    todo = iter(ids)
+    try:
+        for cid in todo:
+            pending.append(asyncio.ensure_future(one(cid)))
+            if len(pending) >= window:
+                yield await pending.popleft()
+        while pending:
+            yield await pending.popleft()
+    finally:
+        for task in pending:
+            task.cancel()
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What became of one fetched company: saved (``path``), or ``problem`` (one line).
+
+    ``repeat`` marks a failure with the very error of the previous one (a sign-in failure ends
+    every later company): a caller says it once. ``warning`` is set when the record was saved but
+    ``reporter build`` will refuse it."""
+
+    name: str
+    path: Path | None = None
+    problem: str | None = None
+    repeat: bool = False
+    warning: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.path is not None
+
+
+async def save_fetched(
+    results: AsyncIterator[FetchResult], out_dir: Path, *, check: bool = True
+) -> AsyncIterator[SaveOutcome]:
+    """Save each fetched record into ``out_dir`` (atomically) and say what became of it;
+    ``check`` validates each saved record the way ``reporter build`` will."""
+    last_error: ReporterError | None = None
+    async for result in results:
+        name = result.company_id or "the qualification list"
+        if result.error is not None:
+            repeat = result.error is last_error
+            last_error = result.error
+            yield SaveOutcome(name, problem=str(result.error), repeat=repeat)
+            continue
+        assert result.raw is not None
+        try:
+            path = save_record(result.raw, out_dir)
+        except (InputError, OSError) as exc:
+            yield SaveOutcome(name, problem=f"cannot save: {exc}")
+            continue
+        warning = None
+        if check:
+            try:
+                validate_record(result.raw, name)
+            except InputError as exc:
+                warning = str(exc)
+        yield SaveOutcome(name, path=path, warning=warning)
