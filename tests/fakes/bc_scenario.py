@@ -199,6 +199,32 @@ def _lines(bid_id: str, total: Decimal, omit_last: bool) -> list[dict[str, Any]]
     return rows
 
 
+def _add_bids(data: BcData, b: Bidder, pkg: dict[str, Any], revisions: list[Decimal], due: datetime) -> None:
+    """One bid per revision (oldest first), with its line items and, for the revised bidder, a plug."""
+    pos, role, pid, invite_id, cid = b.position, b.role, pkg["projectId"], b.invite_id, b.company_id
+    for rev, amount in enumerate(revisions):
+        bid_id = bc_id(5, (pos + 1) * 16 + rev)
+        omit = role == "revised"
+        plug = (amount * LINE_ITEMS[-1][1]).quantize(Decimal("1")) if omit else Decimal(0)
+        data.bids.append({
+            "id": bid_id, "projectId": pid, "bidPackageId": pkg["id"], "inviteId": invite_id,
+            "bidderCompanyId": cid, "currentAccLinkedProjectId": ACC_PROJECT,
+            "creatorType": "HOST" if role == "no-tradetapp" else "BIDDER",
+            "notes": "Excludes utility company fees." if rev == 0 else "Revised after addendum 2.",
+            "total": amount, "leveledTotal": amount + plug if omit else None, "revision": rev,
+            "submittedAt": stamp(due - timedelta(hours=4 - rev)), "createdAt": stamp(due - timedelta(days=1)),
+            "updatedAt": stamp(due - timedelta(hours=4 - rev)), "createdBy": bc_id(9, 40 + pos),
+            "submittedBy": bc_id(9, 40 + pos), "attachments": []})
+        data.line_items[bid_id] = _lines(bid_id, amount, omit)
+        data.plugs[bid_id] = [] if not omit else [{
+            "id": f"{bid_id[:-4]}0b00", "quantity": 1, "unitCost": plug, "value": plug, "createdBy": bc_id(9, 2),
+            "updatedBy": bc_id(9, 2), "createdAt": stamp(due), "updatedAt": stamp(due),
+            "lineItemFingerprint": {"type": "COST_BREAKDOWN", "description": "temporary power",
+                                    "section": "furnish & install", "unit": "LS", "code": "26-05"}}]
+        b.bid_ids.append(bid_id)
+        b.total, b.leveled_total = amount, (amount + plug if omit else None)
+
+
 def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: int = 2_150_000,
                               currency: str = "USD", now: datetime | None = None) -> Scenario:
     """Data for both fakes; see the module docstring for what each bidder is."""
@@ -247,27 +273,7 @@ def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: in
                   "lowest-qualified": Decimal("0.938")}.get(role)
         total = (Decimal(estimate) * factor).quantize(Decimal("1")) if factor else prices[pos - 6]
         revisions = [(total * Decimal("1.055")).quantize(Decimal("1")), total] if role == "revised" else [total]
-        for rev, amount in enumerate(revisions):
-            bid_id = bc_id(5, (pos + 1) * 16 + rev)
-            omit = role == "revised"
-            plug = (amount * LINE_ITEMS[-1][1]).quantize(Decimal("1")) if omit else Decimal(0)
-            data.bids.append({
-                "id": bid_id, "projectId": pid, "bidPackageId": pkg["id"], "inviteId": invite_id,
-                "bidderCompanyId": cid, "currentAccLinkedProjectId": ACC_PROJECT,
-                "creatorType": "HOST" if role == "no-tradetapp" else "BIDDER",
-                "notes": "Excludes utility company fees." if rev == 0 else "Revised after addendum 2.",
-                "total": amount, "leveledTotal": amount + plug if omit else None, "revision": rev,
-                "submittedAt": stamp(due - timedelta(hours=4 - rev)), "createdAt": stamp(due - timedelta(days=1)),
-                "updatedAt": stamp(due - timedelta(hours=4 - rev)), "createdBy": bc_id(9, 40 + pos),
-                "submittedBy": bc_id(9, 40 + pos), "attachments": []})
-            data.line_items[bid_id] = _lines(bid_id, amount, omit)
-            data.plugs[bid_id] = [] if not omit else [{
-                "id": f"{bid_id[:-4]}0b00", "quantity": 1, "unitCost": plug, "value": plug, "createdBy": bc_id(9, 2),
-                "updatedBy": bc_id(9, 2), "createdAt": stamp(due), "updatedAt": stamp(due),
-                "lineItemFingerprint": {"type": "COST_BREAKDOWN", "description": "temporary power",
-                                        "section": "furnish & install", "unit": "LS", "code": "26-05"}}]
-            b.bid_ids.append(bid_id)
-            b.total, b.leveled_total = amount, (amount + plug if omit else None)
+        _add_bids(data, b, pkg, revisions, due)
         if role == "lowest-qualified":  # the same company, not yet invited, on the DRAFT package
             data.invites.append(_invite(bc_id(6, 900), pid, draft, _company(cid, name), None, "NOT_INVITED",
                                         f"bids{pos + 1}@{name.split()[0].lower()}.example", at))
