@@ -57,7 +57,7 @@ def test_invites_page_with_absolute_next_url_repeating_filters(bc, sc):
     follow = bc.requests_to("/v2/invites")[-1]
     assert follow.query["filter[bidPackageId]"] == sc.package_id and follow.query["limit"] == "3"
     ghost = InvitePage.model_validate({"results": results}).results[0]
-    assert ghost.is_ghost and ghost.placeholderCompanyName == "Bay Sparks Electric" and ghost.bidderOfficeId is None
+    assert ghost.is_ghost and ghost.placeholderCompanyName == "Bay Sparks Electric 1" and ghost.bidderOfficeId is None
     assert ghost.invitees[0].companyId is None
     bids = _get(bc.base_url + "/bids", **{"filter[bidPackageId]": sc.package_id, "limit": 2}).json()
     assert "totalResults" not in bids["pagination"]  # only invites report it

@@ -226,8 +226,10 @@ def _add_bids(data: BcData, b: Bidder, pkg: dict[str, Any], revisions: list[Deci
 
 
 def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: int = 2_150_000,
-                              currency: str = "USD", now: datetime | None = None) -> Scenario:
-    """Data for both fakes; see the module docstring for what each bidder is."""
+                              currency: str = "USD", now: datetime | None = None,
+                              names: list[str] | None = None) -> Scenario:
+    """Data for both fakes; see the module docstring for what each bidder is (``names``: company
+    names by position, the ghost's being its placeholder name)."""
     if not 1 <= n_bidders <= 30:
         raise ValueError("n_bidders must be 1-30")
     rng = random.Random(seed)
@@ -249,16 +251,17 @@ def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: in
     for pos in range(n_bidders):
         role = ROLES[pos] if pos < len(ROLES) else "qualified"
         n = 100 + pos
-        cid, name = company_id(n), f"{('Bayline', 'Volt', 'Northgate', 'Ampere', 'Coastal', 'Sierra')[pos % 6]}" \
-            f" Electric {pos + 1}"
+        cid = company_id(n)
+        name = names[pos] if names and pos < len(names) else \
+            f"{('Bay Sparks', 'Volt', 'Northgate', 'Ampere', 'Coastal', 'Sierra')[pos % 6]} Electric {pos + 1}"
         invite_id = bc_id(6, pos + 1)
         at = stamp(due - timedelta(days=20, minutes=pos))
         company = None if role == "ghost" else _company(cid, name)
         state = {"ghost": "UNDECIDED", "not-bidding": "NOT_BIDDING"}.get(role, "BID_SUBMITTED")
-        data.invites.append(_invite(invite_id, pid, pkg, company, "Bay Sparks Electric" if company is None else None,
+        data.invites.append(_invite(invite_id, pid, pkg, company, name if company is None else None,
                                     state, f"bids{pos + 1}@{name.split()[0].lower()}.example", at))
         b = Bidder(pos, role, invite_id, None if role == "ghost" else cid,
-                   "Bay Sparks Electric" if role == "ghost" else name, state)
+                   name, state)
         bidders.append(b)
         if role not in ("ghost", "no-tradetapp"):
             quals.append(_qualification(n, name, role, now))
