@@ -26,7 +26,6 @@ from pydantic import BeforeValidator, Field, model_validator
 from reporter.api.models import (
     Certificate,
     Int,
-    ListOf,
     Money,
     Number,
     Page,
@@ -73,6 +72,14 @@ StringList = Annotated[list[str], BeforeValidator(_string_list)]
 LineValue = Annotated[Decimal | str | None, BeforeValidator(_line_value)]
 
 
+
+def _none_to_list(value: Any) -> Any:
+    return [] if value is None else value
+
+ListCertificate = Annotated[list["Certificate"], BeforeValidator(_none_to_list)]
+ListInvitee = Annotated[list["Invitee"], BeforeValidator(_none_to_list)]
+ListOffice = Annotated[list["Office"], BeforeValidator(_none_to_list)]
+
 class BcCompany(WireModel):
     """A Builders Network company: ``id`` is the TradeTapp ``companyId`` too."""
 
@@ -84,7 +91,7 @@ class BcCompany(WireModel):
     laborType: StringList = Field(default_factory=list)
     enterpriseType: StringList = Field(default_factory=list)
     companyTags: StringList = Field(default_factory=list)
-    certificates: ListOf(Certificate) = Field(default_factory=list)
+    certificates: ListCertificate = Field(default_factory=list)
 
 
 class Coords(WireModel):
@@ -220,7 +227,7 @@ class Invite(WireModel):
     createdAt: Timestamp = None
     updatedAt: Timestamp = None
     invitedAt: Timestamp = None
-    invitees: ListOf(Invitee) = Field(default_factory=list)
+    invitees: ListInvitee = Field(default_factory=list)
 
     @property
     def is_ghost(self) -> bool:
@@ -349,7 +356,7 @@ class BcUser(WireModel):
     emailVerified: bool | None = None
     employmentVerified: bool | None = None
     createdAt: Timestamp = None
-    offices: ListOf(Office) = Field(default_factory=list)
+    offices: ListOffice = Field(default_factory=list)
 
 
 class TeamMember(WireModel):

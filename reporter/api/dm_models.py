@@ -14,15 +14,22 @@ Tolerant like ``reporter.api.models``: unknown fields kept, nulls allowed, ``typ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from reporter.api.models import Int, ListOf, Text, Timestamp, WireModel
+from reporter.api.models import Int, Text, Timestamp, WireModel
 
 STORAGE_URN_PREFIX = "urn:adsk.objects:os.object:"
 
+
+
+def _none_to_list(value: Any) -> Any:
+    return [] if value is None else value
+
+ListResource = Annotated[list["Resource"], BeforeValidator(_none_to_list)]
+ListStr = Annotated[list[str], BeforeValidator(_none_to_list)]
 
 class Extension(WireModel):
     type: Text = None
@@ -108,11 +115,11 @@ def _next_href(links: dict[str, Any] | None) -> str | None:
 class _Document(WireModel):
     jsonapi: dict[str, Any] | None = None
     links: dict[str, Any] | None = None
-    included: ListOf(Resource) = Field(default_factory=list)
+    included: ListResource = Field(default_factory=list)
 
 
 class TopFolders(_Document):
-    data: ListOf(Resource) = Field(default_factory=list)
+    data: ListResource = Field(default_factory=list)
 
     def named(self, name: str) -> Resource | None:
         """The top folder with this name (case-insensitive; ACC's is "Project Files")."""
@@ -122,7 +129,7 @@ class TopFolders(_Document):
 class FolderContents(_Document):
     """One page of a folder's folders and items (``included`` holds their tip versions)."""
 
-    data: ListOf(Resource) = Field(default_factory=list)
+    data: ListResource = Field(default_factory=list)
 
     @property
     def next_url(self) -> str | None:
@@ -151,7 +158,7 @@ class SignedUpload(WireModel):
     """``GET .../signeds3upload``: the upload key and one pre-signed URL per part (no auth header!)."""
 
     uploadKey: Text = None
-    urls: ListOf(str) = Field(default_factory=list)
+    urls: ListStr = Field(default_factory=list)
     uploadExpiration: Timestamp = None
     urlExpiration: Timestamp = None
 

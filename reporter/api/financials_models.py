@@ -13,14 +13,13 @@ scores that are whole numbers are ``int``, dates go through ``reporter.dates``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from reporter.api.models import (
     DateOnly,
     Int,
-    ListOf,
     Money,
     Number,
     Page,
@@ -55,6 +54,14 @@ METRIC_FIELDS = (
 BENCHMARK_NAMES = ("debt", "liquidity", "profitability", "turnover", "overallBenchmarking")
 
 
+
+def _none_to_list(value: Any) -> Any:
+    return [] if value is None else value
+
+ListCustomRatio = Annotated[list["CustomRatio"], BeforeValidator(_none_to_list)]
+ListStatement = Annotated[list["Statement"], BeforeValidator(_none_to_list)]
+ListYearScore = Annotated[list["YearScore"], BeforeValidator(_none_to_list)]
+
 class Benchmarks(WireModel):
     """Percentiles 0-100, each with the year it was computed for."""
 
@@ -80,9 +87,9 @@ class YearScore(WireModel):
 
 
 class KeyMetrics(WireModel):
-    dartRates: ListOf(YearScore) = Field(default_factory=list)
-    experienceModificationRatings: ListOf(YearScore) = Field(default_factory=list)
-    recordableIncidentRates: ListOf(YearScore) = Field(default_factory=list)
+    dartRates: ListYearScore = Field(default_factory=list)
+    experienceModificationRatings: ListYearScore = Field(default_factory=list)
+    recordableIncidentRates: ListYearScore = Field(default_factory=list)
     aggregateTotalCapacity: Money = None
     singleProjectCapacity: Money = None
     largestProject: Money = None
@@ -143,7 +150,7 @@ class StatementMetrics(WireModel):
     workingCapitalCompression: Number = None
     workingCapitalToSales: Number = None
     workingCapitalTurnover: Number = None
-    customRatios: ListOf(CustomRatio) = Field(default_factory=list)
+    customRatios: ListCustomRatio = Field(default_factory=list)
 
 
 class Statement(WireModel):
@@ -182,7 +189,7 @@ class Financials(WireModel):
     riskEvaluationScore: Int = None  # an integer; its labels are not documented: show the number
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
     keyMetrics: KeyMetrics = Field(default_factory=KeyMetrics)
-    statements: ListOf(Statement) = Field(default_factory=list)
+    statements: ListStatement = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
