@@ -130,6 +130,9 @@ def test_contents_paging_and_404s(aps):
         names += [f.title for f in page.folders()]
         url, params = page.next_url, None
     assert names == [f"Package {i}" for i in range(5)]
+    first = f"{aps.base_url}/data/v1/projects/{PROJECT}/folders/{quote(root)}/contents"
+    for bad in ({"page[limit]": "0"}, {"page[limit]": "201"}, {"page[number]": "x"}):
+        assert httpx.get(first, params=bad, headers=AUTH).status_code == 400, bad
     for path in ("/data/v1/projects/b.nope/folders/x/contents", f"/data/v1/projects/{PROJECT}/folders/x/contents",
                  f"/project/v1/hubs/{HUB}/projects/b.nope/topFolders", f"/data/v1/projects/{PROJECT}/items/urn:x"):
         assert httpx.get(aps.base_url + path, headers=AUTH).status_code == 404, path

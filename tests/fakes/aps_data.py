@@ -46,13 +46,19 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from tests.fakes.aps_data_views import (
+    JSONAPI,
+    ContentsQueryError,
+    contents_page,
+    folder_view,
+    item_view,
+    version_view,
+)
 from tests.fakes.tradetapp import DEFAULT_TOKEN, RecordedRequest, _drop, _respond, _serve
 
 FULL_SCOPES = frozenset({"data:read", "data:write", "data:create"})
 READ_ONLY_TOKEN = "token-data-read-only"
 BUCKET = "wip.dm.prod"
-JSONAPI = {"version": "1.0"}
-STAMP = "2026-11-28T17:00:00.000Z"
 
 
 @dataclass
@@ -252,7 +258,7 @@ class FakeApsData:
             if project is None:
                 raise _Answer(404, "No such hub or project.")
             return 200, {"jsonapi": JSONAPI, "links": {"self": {"href": self.base_url + path}},
-                         "data": [self._folder_view(urn) for urn in project]}
+                         "data": [folder_view(self, urn) for urn in project]}
         m = re.fullmatch(r"/oss/v2/buckets/([^/]+)/objects/([^/]+)/signeds3upload", path)
         if m:
             urn = f"urn:adsk.objects:os.object:{unquote(m.group(1))}/{unquote(m.group(2))}"
@@ -282,14 +288,17 @@ class FakeApsData:
 
     def _get(self, project: str, kind: str, ident: str, sub: str | None, query: dict[str, str]) -> Any:
         if kind == "folders" and sub == "contents" and ident in self.folders:
-            return self._contents(project, ident, query)
+            try:
+                return contents_page(self, project, ident, query)
+            except ContentsQueryError as exc:
+                raise _Answer(400, str(exc)) from None
         if kind == "items" and ident in self.items:
             item = self.items[ident]
             if sub == "versions":
-                return {"jsonapi": JSONAPI, "data": [self._version_view(v) for v in reversed(item["versions"])]}
+                return {"jsonapi": JSONAPI, "data": [version_view(self, v) for v in reversed(item["versions"])]}
             if sub is None:
-                return {"jsonapi": JSONAPI, "data": self._item_view(ident),
-                        "included": [self._version_view(item["versions"][-1])]}
+                return {"jsonapi": JSONAPI, "data": item_view(self, ident),
+                        "included": [version_view(self, item["versions"][-1])]}
         raise _Answer(404, f"No {kind} {ident}.")
 
     # -- state changes ------------------------------------------------------------------------
@@ -336,7 +345,7 @@ class FakeApsData:
         name = self._name(data, "name")
         if self._taken(parent, name):
             raise _Answer(409, f"A folder or file named {name!r} already exists in the parent folder.")
-        return {"jsonapi": JSONAPI, "data": self._folder_view(self._new_folder(name, parent, project))}
+        return {"jsonapi": JSONAPI, "data": folder_view(self, self._new_folder(name, parent, project))}
 
     def _create_storage(self, project: str, data: dict[str, Any], doc: Any) -> Any:
         folder = self._folder(self._ref(data, "target", "folders"), project)
@@ -363,14 +372,14 @@ class FakeApsData:
         item = f"urn:adsk.wipprod:dm.lineage:{uuid.uuid4().hex[:22]}"
         self.items[item] = {"name": name, "folder": folder, "project": project, "versions": []}
         version = self._add_version(item, storage)
-        return {"jsonapi": JSONAPI, "data": self._item_view(item), "included": [self._version_view(version)]}
+        return {"jsonapi": JSONAPI, "data": item_view(self, item), "included": [version_view(self, version)]}
 
     def _create_version(self, project: str, data: dict[str, Any], doc: Any) -> Any:
         item = self._ref(data, "item", "items")
         if item not in self.items or self.items[item]["project"] != project:
             raise _Answer(404, f"No item {item}.")
         version = self._add_version(item, self._storage_ready(self._ref(data, "storage", "objects")))
-        return {"jsonapi": JSONAPI, "data": self._version_view(version)}
+        return {"jsonapi": JSONAPI, "data": version_view(self, version)}
 
     def _add_version(self, item: str, storage: str) -> str:
         number = len(self.items[item]["versions"]) + 1
@@ -424,53 +433,3 @@ class FakeApsData:
         return 200, {"bucketKey": obj["bucket"], "objectId": urn, "objectKey": obj["key"], "size": len(data),
                      "contentType": "application/octet-stream",
                      "location": f"{self.base_url}/oss/v2/buckets/{obj['bucket']}/objects/{quote(obj['key'])}"}
-
-    # -- views --------------------------------------------------------------------------------
-
-    def _contents(self, project: str, folder: str, query: dict[str, str]) -> Any:
-        try:
-            number = int(query.get("page[number]", "0"))
-            limit = int(query.get("page[limit]", str(self.contents_page_limit)))
-        except ValueError:
-            raise _Answer(400, "page[number] and page[limit] must be integers") from None
-        if number < 0 or not 1 <= limit <= 200:
-            raise _Answer(400, "page[limit] must be 1-200")
-        entries = [("folders", u) for u, f in self.folders.items() if f["parent"] == folder]
-        entries += [("items", u) for u, i in self.items.items() if i["folder"] == folder]
-        page = entries[number * limit : (number + 1) * limit]
-        path = f"/data/v1/projects/{quote(project)}/folders/{quote(folder)}/contents"
-        links: dict[str, Any] = {"self": {"href": f"{self.base_url}{path}?" + urlencode(query)}}
-        if (number + 1) * limit < len(entries):
-            links["next"] = {"href": f"{self.base_url}{path}?" + urlencode(
-                {**query, "page[number]": number + 1, "page[limit]": limit})}
-        data = [self._folder_view(u) if kind == "folders" else self._item_view(u) for kind, u in page]
-        included = [self._version_view(self.items[u]["versions"][-1]) for kind, u in page if kind == "items"]
-        return {"jsonapi": JSONAPI, "links": links, "data": data, "included": included}
-
-    def _folder_view(self, urn: str) -> dict[str, Any]:
-        f = self.folders[urn]
-        count = sum(1 for x in self.folders.values() if x["parent"] == urn)
-        count += sum(1 for x in self.items.values() if x["folder"] == urn)
-        rel = {"parent": {"data": {"type": "folders", "id": f["parent"]}}} if f["parent"] else {}
-        return {"type": "folders", "id": urn, "attributes": {
-            "name": f["name"], "displayName": f["name"], "createTime": STAMP, "lastModifiedTime": STAMP,
-            "objectCount": count, "hidden": False,
-            "extension": {"type": "folders:autodesk.bim360:Folder", "version": "1.0"}}, "relationships": rel}
-
-    def _item_view(self, urn: str) -> dict[str, Any]:
-        i = self.items[urn]
-        return {"type": "items", "id": urn, "attributes": {
-            "displayName": i["name"], "createTime": STAMP, "lastModifiedTime": STAMP, "hidden": False,
-            "reserved": False, "extension": {"type": "items:autodesk.bim360:File", "version": "1.0"}},
-            "relationships": {"tip": {"data": {"type": "versions", "id": i["versions"][-1]}},
-                              "parent": {"data": {"type": "folders", "id": i["folder"]}}}}
-
-    def _version_view(self, urn: str) -> dict[str, Any]:
-        v = self.versions[urn]
-        return {"type": "versions", "id": urn, "attributes": {
-            "name": v["name"], "displayName": v["name"], "versionNumber": v["number"], "createTime": STAMP,
-            "storageSize": len(self.objects[v["storage"]]["data"] or b""),
-            "fileType": v["name"].rsplit(".", 1)[-1].lower(),
-            "extension": {"type": "versions:autodesk.bim360:File", "version": "1.0"}},
-            "relationships": {"item": {"data": {"type": "items", "id": v["item"]}},
-                              "storage": {"data": {"type": "objects", "id": v["storage"]}}}}
