@@ -59,6 +59,11 @@ def test_invites_page_with_absolute_next_url_repeating_filters(bc, sc):
     ghost = InvitePage.model_validate({"results": results}).results[0]
     assert ghost.is_ghost and ghost.placeholderCompanyName == "Bay Sparks Electric 1" and ghost.bidderOfficeId is None
     assert ghost.invitees[0].companyId is None
+    two = ",".join(b.company_id for b in sc.bidders[1:3])
+    assert len(_get(bc.base_url + "/invites", **{"filter[bidderCompanyId]": two}).json()["results"]) == 2
+    assert _get(bc.base_url + "/bids", **{"filter[bidderCompanyId]": two}).status_code == 400  # single id on bids
+    one = _get(bc.base_url + "/bids", **{"filter[bidderCompanyId]": sc.bidders[1].company_id}).json()["results"]
+    assert [b["inviteId"] for b in one] == [sc.bidders[1].invite_id]
     bids = _get(bc.base_url + "/bids", **{"filter[bidPackageId]": sc.package_id, "limit": 2}).json()
     assert "totalResults" not in bids["pagination"]  # only invites report it
 
@@ -128,6 +133,11 @@ def test_projects_v2_v3_filters(bc, sc):
     assert "bidFormId" in v3 and "bidFormId" not in v2 and v3["defaultCurrency"] == "USD"
     assert [p["number"] for p in _get(bc.v3_base_url + "/projects", searchText="civ").json()["results"]] == ["2026-021"]
     assert _get(bc.v3_base_url + "/projects", searchText="ivic").json()["results"] == []  # word-start only
+    assert _get(bc.v3_base_url + "/projects", searchText="harbor").json()["results"] == []  # CLOSED
+    assert len(_get(bc.v3_base_url + "/projects", searchText="HARBOR", includeClosed="true").json()["results"]) == 1
+    linked = _get(bc.v3_base_url + "/projects", **{"filter[currentAccLinkedProjectId]": sc.bc.projects[0][
+        "currentAccLinkedProjectId"]}).json()["results"]
+    assert len(linked) == 2 and all(p["currentAccDocsFolderId"] for p in linked)
     pkgs = _get(bc.base_url + "/bid-packages", **{"filter[projectId]": sc.project_id, "filter[state]": "PUBLISHED"})
     assert [p["id"] for p in pkgs.json()["results"]] == [sc.package_id]
     window = _get(bc.base_url + "/bid-packages", **{"filter[updatedAt]": "2026-10-02T18:00:00.000Z.."}).json()

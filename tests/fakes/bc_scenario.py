@@ -13,7 +13,8 @@ Bidder roles on the main package, by position (positions past the list are ``"qu
 5 ``lowest-qualified`` (the cheapest green bidder), then ``qualified`` (prices within 15% of the
 estimate; every third one with a RESOLVED flag, every fifth with no financial statements).
 Also: a DRAFT package in the same project with a ``NOT_INVITED`` invite for bidder 5's company (a
-company invited to both), and a second, sealed project whose two bids are withheld until ``now + 7d``.
+company invited to both), a second, sealed project whose two bids are withheld until ``now + 7d``,
+and a CLOSED project (hidden from project lists without ``includeClosed=true``).
 
     sc = make_bid_package_scenario(6)
     with sc.tradetapp() as tt, sc.buildingconnected() as bc: ...
@@ -245,6 +246,9 @@ def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: in
                             _project(sealed_pid, "Civic Center Library Renovation", "2026-021", currency,
                                      now + timedelta(days=7), sealed=True)],
                   bid_packages=[pkg, draft, sealed_pkg])
+    closed = _project(bc_id(1, 3), "Harbor Point Tower", "2024-003", currency, now - timedelta(days=400), sealed=False)
+    closed.update(state="CLOSED", closedAt=stamp(now - timedelta(days=300)), awarded=True)
+    data.projects.append(closed)
     quals, fins, flags, bidders = [], {}, [], []
     prices = sorted((Decimal(estimate) * Decimal(str(round(rng.uniform(0.945, 1.09), 4)))).quantize(Decimal("1"))
                     for _ in range(max(0, n_bidders - 6)))

@@ -305,7 +305,8 @@ class FakeBuildingConnected:
 
     def _matches(self, kind: str, obj: dict[str, Any], query: dict[str, str]) -> bool:
         for key in ID_FILTERS:
-            for value in (query[key].split(",") if key in query else ()):
+            single = key in ("filter[inviteId]", "filter[userId]") or (kind == "bids" and key == "filter[bidderCompanyId]")
+            for value in ((query[key].split(",") if not single else [query[key]]) if key in query else ()):
                 if not HEX24.fullmatch(value):
                     raise _bad(f"{key}: {value!r} is not a valid id")
         if query.get("includeExternal") == "true":
