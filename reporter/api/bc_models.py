@@ -72,13 +72,14 @@ StringList = Annotated[list[str], BeforeValidator(_string_list)]
 LineValue = Annotated[Decimal | str | None, BeforeValidator(_line_value)]
 
 
-
 def _none_to_list(value: Any) -> Any:
     return [] if value is None else value
+
 
 ListCertificate = Annotated[list["Certificate"], BeforeValidator(_none_to_list)]
 ListInvitee = Annotated[list["Invitee"], BeforeValidator(_none_to_list)]
 ListOffice = Annotated[list["Office"], BeforeValidator(_none_to_list)]
+
 
 class BcCompany(WireModel):
     """A Builders Network company: ``id`` is the TradeTapp ``companyId`` too."""

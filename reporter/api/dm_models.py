@@ -24,12 +24,13 @@ from reporter.api.models import Int, Text, Timestamp, WireModel
 STORAGE_URN_PREFIX = "urn:adsk.objects:os.object:"
 
 
-
 def _none_to_list(value: Any) -> Any:
     return [] if value is None else value
 
+
 ListResource = Annotated[list["Resource"], BeforeValidator(_none_to_list)]
 ListStr = Annotated[list[str], BeforeValidator(_none_to_list)]
+
 
 class Extension(WireModel):
     type: Text = None

@@ -54,13 +54,14 @@ METRIC_FIELDS = (
 BENCHMARK_NAMES = ("debt", "liquidity", "profitability", "turnover", "overallBenchmarking")
 
 
-
 def _none_to_list(value: Any) -> Any:
     return [] if value is None else value
+
 
 ListCustomRatio = Annotated[list["CustomRatio"], BeforeValidator(_none_to_list)]
 ListStatement = Annotated[list["Statement"], BeforeValidator(_none_to_list)]
 ListYearScore = Annotated[list["YearScore"], BeforeValidator(_none_to_list)]
+
 
 class Benchmarks(WireModel):
     """Percentiles 0-100, each with the year it was computed for."""
