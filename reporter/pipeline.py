@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reporter.api.saved import SourceRecord, load_file_items
+from reporter.api.side_files import is_side_file
 from reporter.config import BuildConfig
 from reporter.deliver.files import file_entry
 from reporter.errors import ReporterError
@@ -96,7 +97,7 @@ def write_packet(packet: Packet, out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def sources_from_files(paths: Iterable[str], show_tax_id: bool = False) -> Iterable[tuple[str, SourceRecord | ReporterError]]:
-    for p in paths:
+    for p in (p for p in paths if not is_side_file(p)):  # *.financials.json / *.flags.json ride along
         try:
             records = load_file_items(p, show_tax_id=show_tax_id)
         except ReporterError as exc:

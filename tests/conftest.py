@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from reporter.api.side_files import is_side_file
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 EXAMPLE = SAMPLES / "gr8-builders.json"
 
 
 def sample_paths() -> list[Path]:
-    return sorted(SAMPLES.glob("*.json"))
+    return sorted(p for p in SAMPLES.glob("*.json") if not is_side_file(p))
 
 
 @pytest.fixture

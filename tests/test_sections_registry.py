@@ -7,7 +7,7 @@ import re
 
 import openpyxl
 import pytest
-from conftest import SAMPLES
+from conftest import sample_paths
 
 from reporter.api.saved import load_file
 from reporter.render.html import render_html
@@ -38,7 +38,7 @@ def test_keys_titles_and_sheet_names_are_unique_and_valid():
 @pytest.fixture(scope="module")
 def reports():
     ctx = ReportContext(as_of=datetime.date(2026, 11, 28))
-    return [build_report(r.model, ctx) for p in sorted(SAMPLES.glob("*.json")) for r in load_file(p)]
+    return [build_report(r.model, ctx) for p in sample_paths() for r in load_file(p)]
 
 
 def test_every_column_field_exists_in_the_rows(reports):

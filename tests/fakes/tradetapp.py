@@ -29,7 +29,12 @@ without an answer), ``foreign_next_url`` (every ``nextUrl`` points at ``fake.evi
 listener that records any request and its ``Authorization`` header), ``page_overlap`` (pages shift:
 each next page starts that many records early), ``failing_companies`` (every request about them
 gets 500), ``script`` (explicit outcomes for the next requests: ``"ok" "429" "429-date" "500" "503"
-"drop" "slow"``), ``fault_paths`` (a regex; random faults hit only matching paths).
+"drop" "slow"``), ``fault_paths`` (a regex; random faults hit only matching paths), ``flags_429``
+(the next N ``/flags`` requests answer 429).
+
+Financials and flags (``tests/fakes/tradetapp_flags.py``): ``financials={companyId: body}`` serves
+``GET /financials/{companyId}`` (404 when absent or without statements); ``flags=[flag, ...]``
+serves ``GET /flags`` (filters, sort, paging, ``include=stateHistory``). ``set_side_data`` replaces both.
 
     with FakeTradeTapp(make_records(30), faults=Faults(rate_429=0.1, seed=7)) as fake:
         fake.base_url    # http://127.0.0.1:<port>/construction/tradetapp/v2
@@ -56,6 +61,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from tests.fakes.tradetapp_flags import FlagQueryError, financials_body, flags_page
+
 API_PREFIX = "/construction/tradetapp/v2"
 DEFAULT_TOKEN = "test-token-0123456789"
 NO_SCOPE_TOKEN = "token-without-data-read"
@@ -79,6 +86,7 @@ class Faults:
     script: list[str] = field(default_factory=list)
     fault_paths: str | None = None
     echo_token: str | None = None
+    flags_429: int = 0
 
 
 @dataclass
@@ -176,6 +184,8 @@ class FakeTradeTapp:
         enterprise_children: Iterable[str] = (),
         faults: Faults | None = None,
         nested_page_size: int = 50,
+        financials: dict[str, dict[str, Any]] | None = None,
+        flags: Iterable[dict[str, Any]] = (),
     ) -> None:
         self.tokens = set(tokens)
         self.forbidden_tokens = set(forbidden_tokens)
@@ -188,6 +198,7 @@ class FakeTradeTapp:
         self._rng = random.Random(self.faults.seed)
         self._records: list[dict[str, Any]] = []
         self.set_records(records)
+        self.set_side_data(financials or {}, flags)
         self._server: ThreadingHTTPServer | None = None
         self.evil = EvilHost()
 
@@ -207,6 +218,12 @@ class FakeTradeTapp:
             stored.append(record)
         with self.lock:
             self._records = stored
+
+    def set_side_data(self, financials: dict[str, dict[str, Any]], flags: Iterable[dict[str, Any]]) -> None:
+        """Replace the financials bodies (by company id) and the flag objects."""
+        with self.lock:
+            self.financials = copy.deepcopy(dict(financials))
+            self.flags = copy.deepcopy(list(flags))
 
     def upsert(self, record: dict[str, Any]) -> None:
         """Replace the record with the same id (or add it at the end)."""
@@ -266,6 +283,9 @@ class FakeTradeTapp:
     def _pick_fault(self, path: str) -> str:
         f = self.faults
         with self.lock:
+            if f.flags_429 and path.endswith("/flags"):
+                f.flags_429 -= 1
+                return "429"
             if f.script:
                 return f.script.pop(0)
             if f.fault_paths and not re.search(f.fault_paths, path):
@@ -348,6 +368,17 @@ class FakeTradeTapp:
         parts = path[len(API_PREFIX) + 1 :].split("/")
         if parts == ["qualifications"]:
             return self._list(query)
+        if parts == ["flags"]:
+            try:
+                return flags_page(self.flags, query, self._link_base(), _cursor, _offset(query.get("cursorState")),
+                                  _limit(query, 20, 100))
+            except FlagQueryError as exc:
+                raise _error(400, "Bad Request", str(exc)) from None
+        if len(parts) == 2 and parts[0] == "financials" and parts[1]:
+            body = financials_body(self.financials, parts[1])
+            if body is None:
+                raise _error(404, "Not Found", f"No financial statements found for company {parts[1]}.")
+            return body
         if len(parts) in (2, 3) and parts[0] == "qualifications" and parts[1]:
             company_id = parts[1]
             if company_id in self.faults.failing_companies:

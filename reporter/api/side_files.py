@@ -1,0 +1,108 @@
+"""Fetch stage: the saved financials and flags that sit beside a saved qualification record.
+
+Input: the path of a saved record (``DIR/<name>.json``). Output: ``SideFiles`` -- the paths and the
+parsed bodies of ``DIR/<name>.financials.json`` (TradeTapp's ``GET /financials/{id}`` body, or the
+recorded 404 ``{"notFound": true, "status": 404, "detail": "..."}``) and ``DIR/<name>.flags.json``
+(one ``GET /flags`` list page, all flags of the company, ``include=stateHistory``). A side file that
+is absent is ``None`` (not fetched); a bad one raises a one-line ``InputError`` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reporter.api.financials_models import Financials, FlagPage
+from reporter.api.saved import describe_validation_error
+from reporter.errors import InputError
+from reporter.jsonio import loads_exact
+
+FINANCIALS_SUFFIX = ".financials.json"
+FLAGS_SUFFIX = ".flags.json"
+SIDE_SUFFIXES = (FINANCIALS_SUFFIX, FLAGS_SUFFIX)
+
+
+def is_side_file(path: str | Path) -> bool:
+    """True for ``*.financials.json`` and ``*.flags.json``: inputs of a record, not records."""
+    return Path(path).name.lower().endswith(SIDE_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class SideFiles:
+    """What was saved beside one record. ``financials_not_found`` is the recorded 404 (TradeTapp
+    holds no statements for the sub); ``financials`` is then ``None``, as it is when no file exists."""
+
+    financials_path: Path | None = None
+    financials_raw: dict[str, Any] | None = None
+    financials: Financials | None = None
+    financials_not_found: bool = False
+    flags_path: Path | None = None
+    flags_raw: dict[str, Any] | None = None
+    flags: FlagPage | None = None
+
+
+def side_paths(record_path: str | Path) -> tuple[Path, Path]:
+    """``(financials, flags)`` paths beside ``DIR/<name>.json``."""
+    p = Path(record_path)
+    stem = p.name[: -len(".json")] if p.name.lower().endswith(".json") else p.name
+    return p.with_name(stem + FINANCIALS_SUFFIX), p.with_name(stem + FLAGS_SUFFIX)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        doc = loads_exact(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: expected a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def _financials(path: Path, company_id: str | None) -> dict[str, Any]:
+    raw = _read(path)
+    if raw.get("notFound") is True:
+        if raw.get("status") != 404:
+            raise InputError(f"{path}: a recorded not-found answer must have \"status\": 404")
+        return {"financials_path": path, "financials_raw": raw, "financials_not_found": True}
+    try:
+        model = Financials.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {describe_validation_error(exc)}") from None
+    if company_id and model.id and model.id != company_id:
+        raise InputError(f"{path}: financials of company {model.id}, but the record is {company_id}")
+    return {"financials_path": path, "financials_raw": raw, "financials": model}
+
+
+def _flags(path: Path, company_id: str | None) -> dict[str, Any]:
+    raw = _read(path)
+    if not isinstance(raw.get("results"), list):
+        raise InputError(f"{path}: expected a flags list page with a 'results' list")
+    try:
+        page = FlagPage.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {describe_validation_error(exc)}") from None
+    if company_id:
+        for i, flag in enumerate(page.results):
+            if flag.company and flag.company.id and flag.company.id != company_id:
+                raise InputError(f"{path}: results[{i}] is a flag on company {flag.company.id}, not {company_id}")
+    return {"flags_path": path, "flags_raw": raw, "flags": page}
+
+
+def side_files_for(record_path: str | Path, company_id: str | None = None) -> SideFiles:
+    """The side files beside a saved record; ``company_id`` (the record's id) is checked against
+    the ids inside them when given."""
+    financials_path, flags_path = side_paths(record_path)
+    found: dict[str, Any] = {}
+    if financials_path.is_file():
+        found.update(_financials(financials_path, company_id))
+    if flags_path.is_file():
+        found.update(_flags(flags_path, company_id))
+    return SideFiles(**found)
