@@ -1,0 +1,165 @@
+"""Batch: one record's work, run in a worker process (or in the parent for one job).
+
+Input: a ``Task`` (the record, its file name, the build settings, its fingerprint). Output: the
+company's manifest ``Item`` and its slim report (for the leveling workbook), after validating,
+transforming, rendering and writing its files. Nothing a record does escapes as an exception:
+every failure becomes an ``error`` item with one line naming the record. A worker whose parent
+has died writes nothing (``parent_alive`` is checked before each write).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from reporter.config import BuildConfig, describe_config
+from reporter.deliver.manifest import FileEntry, Item, one_line
+from reporter.errors import ReporterError
+from reporter.fsio import sha256_bytes
+from reporter.jsonio import dumps_exact
+
+SOURCES_DIR = "sources"
+
+# The pid of the process that started this worker (None in the parent itself): a worker never
+# writes once that process is gone.
+_PARENT: int | None = None
+
+
+class ParentGone(Exception):
+    """The run that started this worker has ended: stop without writing."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One record for a worker: everything it needs, all picklable."""
+
+    label: str
+    raw: dict[str, Any]
+    name: str
+    config: BuildConfig
+    fingerprint: dict[str, Any]
+
+
+def source_fingerprint(raw: dict[str, Any], settings_hash: str) -> dict[str, Any]:
+    canonical = dumps_exact(raw, indent=None).encode("utf-8")
+    return {
+        "updatedAt": raw.get("updatedAt") or raw.get("dateUpdated"),
+        "sha256": sha256_bytes(canonical),
+        "settings": settings_hash,
+    }
+
+
+def settings_hash(config: BuildConfig, name_pattern: str = "") -> str:
+    """What, besides the record, decides a packet's bytes and names: a change rebuilds it."""
+    desc = describe_config(config)
+    desc["namePattern"] = name_pattern
+    return hashlib.sha256(json.dumps(desc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def text_or_none(value: Any) -> str | None:
+    """A record's id or name as the manifest keeps it: a string, else nothing (``"id": 12345``
+    is reported as the record's error, never written as a number)."""
+    return value if isinstance(value, str) else None
+
+
+def new_item(label: str, raw: Any) -> Item:
+    raw = raw if isinstance(raw, dict) else {}
+    return Item(input=label, company_id=text_or_none(raw.get("id")), company_name=text_or_none(raw.get("companyName")))
+
+
+def failure_text(exc: BaseException) -> str:
+    """One line for a record's failure: a ``ReporterError``'s own message, a file error naming its
+    path, anything else as an internal error."""
+    if isinstance(exc, ReporterError):
+        return one_line(str(exc))
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return one_line(f"cannot write {where}{exc.strerror or exc}")
+    return one_line(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def parent_alive() -> bool:
+    return _PARENT is None or os.getppid() == _PARENT
+
+
+def _check_parent() -> None:
+    if not parent_alive():
+        raise ParentGone
+
+
+def build_task(task: Task) -> tuple[Item, Any]:
+    """Worker side: validate, transform, render and write one record; its item and slim report."""
+    from reporter.api.saved import validate_record
+    from reporter.pipeline import render_packet, write_packet
+
+    item = new_item(task.label, task.raw)
+    item.source = task.fingerprint
+    try:
+        source = validate_record(task.raw, task.label)
+        item.company_id, item.company_name = text_or_none(source.model.id), text_or_none(source.model.companyName)
+        packet = render_packet(source, task.config, task.name)
+        _check_parent()
+        item.files = write_packet(packet, task.config.out_dir)
+        _check_parent()
+        item.source_record = write_source(task.raw, task.name, task.config)
+    except ParentGone:
+        os._exit(1)
+    except Exception as exc:  # a bug in one record must not end the batch
+        if task.config.debug:
+            raise
+        return item.failed(failure_text(exc)), None
+    r = packet.report
+    item.verdict = r.verdict
+    item.qualification_status = r.qualification["status"]
+    item.flag_counts = {sev: sum(1 for f in r.flags if f.severity == sev) for sev in ("high", "medium", "low")}
+    item.top_flags = [one_line(f.message) for f in r.flags[:3]]
+    item.warnings = [one_line(w) for w in packet.warnings[:20]]
+    return item, slim_report(r)
+
+
+def write_source(raw: dict[str, Any], name: str, config: BuildConfig) -> FileEntry:
+    """Keep the record as received beside its packet (``sources/<name>.json``, tax ids masked
+    unless ``--show-tax-id``): the archive can be re-checked and re-rendered (``reporter send
+    --redact``) without the API."""
+    from reporter.deliver.manifest import write_in_folder
+    from reporter.pipeline import source_json
+
+    return write_in_folder(config.out_dir, f"{SOURCES_DIR}/{name}.json", source_json(raw, config))
+
+
+def slim_report(report: Any) -> Any:
+    """The report without its long nested lists (offices, questions...): what leveling reads,
+    small enough to keep one per company for the whole run."""
+    report.sections = {k: v for k, v in report.sections.items() if k in ("insurance", "emr", "osha", "revenue")}
+    return report
+
+
+def report_only(raw: dict[str, Any], label: str, config: BuildConfig) -> Any:
+    """The (slim) report of a record whose packet is unchanged: transform only, no rendering."""
+    from reporter.api.saved import validate_record
+    from reporter.transform.report import build_report
+
+    try:
+        return slim_report(build_report(validate_record(raw, label).model, config.context))
+    except Exception:  # the record built before; a report that cannot be made again only leaves leveling short
+        return None
+
+
+def worker_init(parent: int) -> None:
+    """In each worker process: die with the parent (Linux: ``PR_SET_PDEATHSIG``), and remember it
+    so nothing is written once it is gone (other systems, and the moment before prctl)."""
+    global _PARENT
+    _PARENT = parent
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
