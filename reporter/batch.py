@@ -178,7 +178,7 @@ class _Run:
         except Exception as exc:  # fingerprinting or naming a hostile record: that record's failure
             if self.config.debug:
                 raise
-            self.record(new_item(label, raw).failed(failure_text(exc)), "error", seq)
+            self.record(new_item(label, raw).failed(failure_text(exc, label)), "error", seq)
             return None
 
     def _task(self, label: str, raw: dict[str, Any], seq: int) -> Task | None:

@@ -70,15 +70,17 @@ def new_item(label: str, raw: Any) -> Item:
     return Item(input=label, company_id=text_or_none(raw.get("id")), company_name=text_or_none(raw.get("companyName")))
 
 
-def failure_text(exc: BaseException) -> str:
-    """One line for a record's failure: a ``ReporterError``'s own message, a file error naming its
-    path, anything else as an internal error."""
+def failure_text(exc: BaseException, label: str) -> str:
+    """One line for a record's failure, naming its input (``label``: the file, and the index in a
+    list page): a ``ReporterError``'s own message (which names it already), a file error naming
+    its path, anything else as an internal error."""
     if isinstance(exc, ReporterError):
-        return one_line(str(exc))
-    if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return one_line(f"cannot write {where}{exc.strerror or exc}")
-    return one_line(f"internal error: {type(exc).__name__}: {exc}")
+        text = str(exc)
+    elif isinstance(exc, OSError):
+        text = f"cannot write {exc.filename}: {exc.strerror or exc}" if exc.filename else f"cannot write: {exc.strerror or exc}"
+    else:
+        text = f"internal error: {type(exc).__name__}: {exc}"
+    return one_line(text if text.startswith(label) else f"{label}: {text}")
 
 
 def parent_alive() -> bool:
@@ -110,7 +112,7 @@ def build_task(task: Task) -> tuple[Item, Any]:
     except Exception as exc:  # a bug in one record must not end the batch
         if task.config.debug:
             raise
-        return item.failed(failure_text(exc)), None
+        return item.failed(failure_text(exc, task.label)), None
     r = packet.report
     item.verdict = r.verdict
     item.qualification_status = r.qualification["status"]
