@@ -180,3 +180,48 @@ def test_a_sources_symlink_is_never_written_or_deleted_through(tmp_path, capsys)
     assert "symbolic link" in err and "sources" in err and len(err.strip().splitlines()) == 1
     assert important.read_bytes() == b"someone else's file"
     assert sorted(p.name for p in outside.iterdir()) == [".important.part"]
+
+
+# --- item 6: workers die with the parent -------------------------------------------------------
+
+def _children(pid: int) -> set[int]:
+    try:
+        return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_kill_9_of_the_parent_ends_its_workers_and_nothing_more_is_written(tmp_path):
+    recs = [_write(tmp_path / f"{n}.json", make_record(n, offices=60, questions=40)) for n in range(1, 7)]
+    gate = tmp_path / "gate.json"
+    os.mkfifo(gate)  # the parent blocks here while the workers render the first records
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*REPORTER, "build", *recs[:4], str(gate), *recs[4:], "--out", str(out),
+                             "--formats", "pdf,xlsx", "--pdf-variant", "none", "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    try:
+        assert _wait_for(lambda: len(_children(proc.pid)) >= 2, timeout=60)
+        workers = _children(proc.pid)
+        time.sleep(0.5)  # the workers are rendering now
+        os.kill(proc.pid, signal.SIGKILL)
+        # Nobody keeps the dead parent's stdout and stderr open: reading them ends at once.
+        proc.communicate(timeout=20)
+        assert _wait_for(lambda: not any(_alive(w) for w in workers), timeout=10), "workers outlived the parent"
+        written = sorted(p.name for p in out.iterdir()) if out.exists() else []
+        time.sleep(3)
+        assert (sorted(p.name for p in out.iterdir()) if out.exists() else []) == written
+    finally:
+        for w in workers | _children(proc.pid):
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
