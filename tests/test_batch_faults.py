@@ -83,7 +83,10 @@ def _held_run(tmp_path: Path, out: Path) -> subprocess.Popen:
     rec = _write(tmp_path / "held.json", make_record(1))
     proc = subprocess.Popen([*REPORTER, "build", rec, str(gate), "--out", str(out), "--formats", "json", "--jobs", "1",
                              "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    assert _wait_for(lambda: (out / ".reporter.lock").exists() and manifest(out)["items"])
+    if not _wait_for(lambda: (out / ".reporter.lock").exists() and manifest(out)["items"], timeout=60):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError("the run took no lock on its folder")
     return proc
 
 
