@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,7 +41,7 @@ from reporter.batch_task import (
 from reporter.config import BuildConfig, describe_config
 from reporter.deliver.manifest import FileEntry, Item, one_line, refuse_links, unchanged
 from reporter.deliver.naming import NamePattern
-from reporter.errors import ReporterError
+from reporter.errors import DeliveryError, ReporterError
 
 __all__ = ["MANIFEST_INTERVAL", "BatchOutcome", "Progress", "build_task", "make_pool", "run_batch"]
 
@@ -62,11 +62,11 @@ class BatchOutcome:
     skipped: int = 0
     failed: int = 0
     leveling: FileEntry | None = None
-    notes: list[str] = field(default_factory=list)
+    manifest_error: str | None = None  # the final manifest write failed (disk full...)
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0
+        return self.failed == 0 and self.manifest_error is None
 
     def failures(self) -> list[Item]:
         """Items that failed in this run: errors, and earlier packets kept after a failed refresh."""
@@ -237,8 +237,11 @@ class _Run:
         reports = [r for _, r in sorted(self.reports, key=lambda t: t[0]) if r is not None]
         if "xlsx" in self.config.formats and len(reports) > 1:
             self.outcome.leveling = write_leveling(self.config.out_dir, reports, self.names)
-        self.index.write(items, self.outcome.leveling, final=True)
         self.outcome.items = items
+        try:
+            self.index.write(items, self.outcome.leveling, final=True)
+        except DeliveryError as exc:  # the packets are built; the command says so, then this
+            self.outcome.manifest_error = str(exc)
         return self.outcome
 
 

@@ -9,7 +9,6 @@ stays listed too, intact, with the failure beside it (``refreshError``).
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -25,8 +24,6 @@ from reporter.deliver.manifest import (
     write_manifest,
 )
 from reporter.errors import DeliveryError
-
-log = logging.getLogger("reporter.batch")
 
 
 class RunIndex:
@@ -75,13 +72,13 @@ class RunIndex:
         ]
 
     def write(self, items: list[Item], leveling: FileEntry | None, *, final: bool) -> None:
-        """Rewrite the manifest. During the run a failure is remembered and reported once at the
-        end (the records go on); the final write raises it."""
+        """Rewrite the manifest. During the run a failure is remembered (the records go on, and a
+        later write may well succeed); the final write raises it."""
         try:
             write_manifest(self.out_dir, Manifest(items=items, build=self.build, leveling=leveling))
         except DeliveryError as exc:
+            self.write_error = exc  # reported by the run's end when the final write fails too
             if final:
                 raise
-            if self.write_error is None:
-                log.warning("%s", exc)
-            self.write_error = exc
+        else:
+            self.write_error = None

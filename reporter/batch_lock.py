@@ -74,9 +74,15 @@ class FolderLock:
             log.debug("took over the stale run lock of process %s (no longer running)", earlier["pid"])
         me = os.getpid()
         doc = {"pid": me, "processStart": _started(me), "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(doc) + "\n").encode(), 0)
-        os.fsync(fd)
+        data = (json.dumps(doc) + "\n").encode()
+        try:
+            os.ftruncate(fd, 0)
+            if os.pwrite(fd, data, 0) != len(data):
+                raise OSError(0, "short write (disk full?)")
+            os.fsync(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise ReporterError(f"{self.path}: cannot write the run lock ({exc.strerror or exc})") from None
         self.fd = fd
 
     def _busy(self, holder: dict[str, Any]) -> str:

@@ -47,6 +47,8 @@ def redacted_attachments(folder: Path, what: str) -> tuple[list[Attachment], lis
 
         names = _FixedNames(iter(i.stem() or i.label for i in items))
         outcome = asyncio.run(run_batch(sources(), config, jobs=1, force=True, names=names))
+        if outcome.manifest_error:
+            raise DeliveryError(outcome.manifest_error)
         if not outcome.ok:
             bad = outcome.failures()[0]
             raise DeliveryError(f"could not re-render {bad.label}: {bad.error}")

@@ -228,3 +228,50 @@ def test_kill_9_of_the_parent_ends_its_workers_and_nothing_more_is_written(tmp_p
                 os.kill(w, signal.SIGKILL)
         if proc.poll() is None:
             proc.kill()
+
+
+# --- item 10: disk full and other OS errors ----------------------------------------------------
+
+def _limited(max_bytes: int):
+    """In the child: files may not grow past ``max_bytes`` (writes fail with EFBIG, as on a full
+    disk they fail with ENOSPC)."""
+    import resource
+
+    def setup() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+    return setup
+
+
+def test_a_failing_write_is_one_line_naming_the_path_and_no_traceback(tmp_path):
+    recs = [_write(tmp_path / f"{n}.json", make_record(n)) for n in (1, 2)]
+    out = tmp_path / "out"
+    r = subprocess.run([*REPORTER, "build", *recs, "--out", str(out), "--formats", "json", "--jobs", "1"],
+                       capture_output=True, text=True, preexec_fn=_limited(5000))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    items = manifest(out)["items"]  # small enough to be written
+    assert [i["status"] for i in items] == ["error", "error"]
+    for i in items:
+        assert "cannot write " + str(out) in i["error"] and "File too large" in i["error"]
+    assert r.stderr.strip().splitlines()[-1].startswith("built 0, unchanged 0, failed 2 of 2")
+    # Not even the lock can be written: one line naming it.
+    r = subprocess.run([*REPORTER, "build", *recs, "--out", str(tmp_path / "out2"), "--formats", "json", "--jobs", "1"],
+                       capture_output=True, text=True, preexec_fn=_limited(1))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and ".reporter.lock" in r.stderr
+
+
+def test_a_failing_manifest_write_is_one_line_without_a_traceback(tmp_path):
+    recs = [_write(tmp_path / f"{n}.json", make_record(n)) for n in (1, 2, 3)]
+    out = tmp_path / "out"
+    (out / "manifest.json").mkdir(parents=True)  # os.replace onto it fails: a real OS error
+    (out / "manifest.json" / "keep").write_text("x")
+    r = subprocess.run([*REPORTER, "build", *recs, "--out", str(out), "--formats", "json", "--jobs", "2"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "never retrieved" not in r.stderr and "internal error" not in r.stderr
+    assert "cannot write the manifest" in r.stderr and str(out / "manifest.json") in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines[-2].startswith("built 3, unchanged 0, failed 0 of 3")  # the packets are built
+    assert lines[-1].startswith("reporter: error: ") and "cannot write the manifest" in lines[-1]

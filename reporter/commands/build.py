@@ -95,8 +95,10 @@ def run(args) -> int:
     if request is not None and outcome.ok:
         request.mark_success()
     summary = outcome.summary(config.out_dir)
-    if outcome.failures():
+    if outcome.failures() or outcome.manifest_error:
         log.warning("%s", summary)
+        if outcome.manifest_error:
+            log.error("reporter: error: %s", outcome.manifest_error)
         return 1
     log.info("%s", summary)
     return 0
