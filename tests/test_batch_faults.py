@@ -275,3 +275,27 @@ def test_a_failing_manifest_write_is_one_line_without_a_traceback(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert lines[-2].startswith("built 3, unchanged 0, failed 0 of 3")  # the packets are built
     assert lines[-1].startswith("reporter: error: ") and "cannot write the manifest" in lines[-1]
+
+
+# --- item 11: name patterns, control characters ------------------------------------------------
+
+def test_a_name_pattern_for_numbers_or_with_a_huge_width_is_a_usage_error(tmp_path):
+    rec = _write(tmp_path / "a.json", make_record(1))
+    for pattern in ("{companyName:d}", "{companyName:>999999999}", "{companyName:{asOf}}"):
+        r = subprocess.run([*REPORTER, "build", rec, "--out", str(tmp_path / "out"), "--name-pattern", pattern],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (pattern, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and "--name-pattern" in r.stderr
+    assert main(["build", rec, "--out", str(tmp_path / "out"), "--formats", "json", "--name-pattern",
+                 "{companyName:>30}", "--jobs", "1", "-q"]) == 0
+
+
+def test_control_characters_in_a_company_name_never_reach_the_log_raw(tmp_path):
+    evil = "Evil\x1b]0;owned\x07 Co\rFAKE: all good\x1b[2J"
+    good = _write(tmp_path / "a.json", make_record(1, name=evil))
+    bad = _write(tmp_path / "b.json", make_record(2, name=evil + "\x00", updatedAt="1700000000"))
+    r = subprocess.run([*REPORTER, "build", good, bad, "--out", str(tmp_path / "out"), "--formats", "json",
+                        "--jobs", "1"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert "Evil" in r.stderr
+    assert not any(c in r.stderr for c in "\x1b\x07\r\x00"), repr(r.stderr)

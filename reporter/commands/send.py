@@ -3,7 +3,8 @@
 Input: a folder written by ``reporter build``, recipients, SMTP options; credentials from
 ``SMTP_USER`` / ``SMTP_PASSWORD``. Output: the message(s) sent (or written as ``.eml`` with
 ``--dry-run``); exit 0 when every recipient accepted, 1 when some were refused or sending failed,
-2 for a usage error.
+2 for a usage error. The parts of a split send the server accepted are recorded in the folder
+(``.reporter-send.json``) until the send completes: ``--resume`` then skips them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from pathlib import Path
 
 from reporter.deliver.mail import Recipients, check_sender, compose, parse_size, write_eml
+from reporter.deliver.send_record import SendRecord
 from reporter.deliver.smtp import SmtpSettings, format_sender, send
 
 log = logging.getLogger("reporter")
@@ -30,6 +32,8 @@ def register(sub, common) -> None:
     p.add_argument("--max-size", default="20MB", help="largest message; above it attachments are zipped or split (default 20MB)")
     p.add_argument("--redact", choices=("financial",), help="send copies without bank and surety figures")
     p.add_argument("--dry-run", metavar="FILE.eml", help="write the message to a file instead of sending")
+    p.add_argument("--resume", action="store_true",
+                   help="after a failed split send: skip the parts the server already accepted")
     p.set_defaults(func=run)
 
 
@@ -54,7 +58,12 @@ def run(args) -> int:
         return 0
     settings = SmtpSettings(host=args.smtp_host, port=args.smtp_port, tls=args.tls, user=user,
                             password=os.environ.get("SMTP_PASSWORD"))
-    result = send(out.messages, recipients.all, settings)
+    record = SendRecord(folder, out.messages, recipients.all)
+    done = record.load() if args.resume else set()
+    if done:
+        log.info("resuming: part(s) %s already sent, not sent again", ", ".join(map(str, sorted(done))))
+    result = send(out.messages, recipients.all, settings, already_sent=done, on_sent=record.mark)
+    record.clear()
     delivered = [a for a in recipients.all if a not in result.refused]
     for addr, reason in result.refused.items():
         log.error("not delivered to %s: %s", addr, reason)

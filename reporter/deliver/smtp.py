@@ -58,6 +58,7 @@ class _Tracking:
     connection lost while waiting for it means the message was handed over in full."""
 
     replies_in_data = -1
+    after_final_dot = False  # the connection was lost while waiting for the final dot's answer
 
     def data(self, msg: Any) -> Any:
         self.replies_in_data = 0
@@ -69,11 +70,11 @@ class _Tracking:
     def getreply(self) -> Any:
         if self.replies_in_data >= 0:
             self.replies_in_data += 1
-        return super().getreply()  # type: ignore[misc]
-
-    @property
-    def after_final_dot(self) -> bool:
-        return self.replies_in_data >= 2
+        try:
+            return super().getreply()  # type: ignore[misc]
+        except smtplib.SMTPServerDisconnected:
+            self.after_final_dot = self.replies_in_data >= 2
+            raise
 
 
 class _SMTP(_Tracking, smtplib.SMTP):
