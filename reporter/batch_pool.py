@@ -65,7 +65,7 @@ class WorkerPool:
                     generation = self.generation
                     return await loop.run_in_executor(self.pool, fn, task)
             except concurrent.futures.process.BrokenProcessPool:
-                if self.generation == generation:  # first to notice: replace the pool
+                if self.generation == generation and self.pool is not None:  # first to notice: replace the pool
                     log.warning("a worker process died; starting new workers")
                     self.pool.shutdown(wait=False, cancel_futures=True)
                     self.pool = make_pool(self.jobs)

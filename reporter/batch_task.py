@@ -104,7 +104,8 @@ def build_task(task: Task) -> tuple[Item, Any]:
         item.company_id, item.company_name = text_or_none(source.model.id), text_or_none(source.model.companyName)
         packet = render_packet(source, task.config, task.name)
         _check_parent()
-        item.files = write_packet(packet, task.config.out_dir)
+        files: dict[str, Any] = write_packet(packet, task.config.out_dir)
+        item.files = {k: v if isinstance(v, FileEntry) else FileEntry.from_json(v) for k, v in files.items()}
         _check_parent()
         item.source_record = write_source(task.raw, task.name, task.config)
     except ParentGone:

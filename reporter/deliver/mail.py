@@ -14,6 +14,7 @@ import mimetypes
 import re
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -135,7 +136,7 @@ def compose(
     *,
     sender: str,
     to: list[str],
-    cc: list[str] = (),
+    cc: Sequence[str] = (),
     max_size: int = DEFAULT_MAX_SIZE,
     attachments: list[Attachment] | None = None,
     items: list[Item] | None = None,

@@ -26,7 +26,8 @@ def part_keys(messages: list[EmailMessage], recipients: list[str]) -> list[str]:
         h = hashlib.sha256(f"{n}/{len(messages)}|{','.join(sorted(recipients))}".encode())
         for part in msg.iter_attachments():
             h.update(f"|{part.get_filename()}:".encode())
-            h.update(hashlib.sha256(part.get_payload(decode=True) or b"").digest())
+            data = part.get_payload(decode=True)
+            h.update(hashlib.sha256(data if isinstance(data, bytes) else b"").digest())
         keys.append(h.hexdigest())
     return keys
 
