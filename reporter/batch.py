@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from reporter.api.saved import SourceRecord
+from reporter.api.saved import SourceRecord, load_file
 from reporter.batch_index import RunIndex
 from reporter.batch_lock import FolderLock
 from reporter.batch_pool import WorkerPool, make_pool, worker_died
@@ -39,9 +39,10 @@ from reporter.batch_task import (
     source_fingerprint,
 )
 from reporter.config import BuildConfig, describe_config
-from reporter.deliver.manifest import FileEntry, Item, one_line, refuse_links, unchanged
+from reporter.deliver.manifest import FileEntry, Item, one_line, refuse_links, unchanged, write_in_folder
 from reporter.deliver.naming import NamePattern
 from reporter.errors import DeliveryError, ReporterError
+from reporter.fsio import inside
 
 __all__ = ["MANIFEST_INTERVAL", "BatchOutcome", "Progress", "build_task", "make_pool", "run_batch"]
 
@@ -247,9 +248,6 @@ class _Run:
 
 def _earlier_report(item: Item, config: BuildConfig) -> Any:
     """The slim report of a packet kept from an earlier run, from its kept source record."""
-    from reporter.api.saved import load_file
-    from reporter.fsio import inside
-
     path = inside(config.out_dir, item.source_record.path) if item.source_record else None
     if path is None:
         return None
@@ -265,6 +263,4 @@ def write_leveling(out_dir: Path, reports: list[Any], names: Any) -> FileEntry |
         from reporter.render.leveling import render_leveling
     except ImportError:
         return None
-    from reporter.deliver.manifest import write_in_folder
-
     return write_in_folder(out_dir, names.leveling_name(), render_leveling(reports))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from reporter import pipeline
 from reporter.deliver.manifest import one_line
 from reporter.errors import InputError, ReporterError
 
@@ -20,10 +21,8 @@ Source = tuple[str, Any]
 
 def read_file_sources(path: str) -> list[Source]:
     """One file's records (a list page holds several); any failure is the file's error."""
-    from reporter.pipeline import sources_from_files
-
     try:
-        return list(sources_from_files([path]))
+        return list(pipeline.sources_from_files([path]))
     except ReporterError as exc:
         return [(str(path), exc)]
     except Exception as exc:  # RecursionError, ValueError (int digits), UnicodeError...: the file's, not the run's

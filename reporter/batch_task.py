@@ -15,11 +15,14 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from reporter import pipeline  # by module: a test may replace its functions before the workers fork
+from reporter.api.saved import validate_record
 from reporter.config import BuildConfig, describe_config
-from reporter.deliver.manifest import FileEntry, Item, one_line
+from reporter.deliver.manifest import FileEntry, Item, one_line, write_in_folder
 from reporter.errors import ReporterError
 from reporter.fsio import sha256_bytes
 from reporter.jsonio import dumps_exact
+from reporter.transform.report import build_report
 
 SOURCES_DIR = "sources"
 
@@ -94,17 +97,14 @@ def _check_parent() -> None:
 
 def build_task(task: Task) -> tuple[Item, Any]:
     """Worker side: validate, transform, render and write one record; its item and slim report."""
-    from reporter.api.saved import validate_record
-    from reporter.pipeline import render_packet, write_packet
-
     item = new_item(task.label, task.raw)
     item.source = task.fingerprint
     try:
         source = validate_record(task.raw, task.label)
         item.company_id, item.company_name = text_or_none(source.model.id), text_or_none(source.model.companyName)
-        packet = render_packet(source, task.config, task.name)
+        packet = pipeline.render_packet(source, task.config, task.name)
         _check_parent()
-        files: dict[str, Any] = write_packet(packet, task.config.out_dir)
+        files: dict[str, Any] = pipeline.write_packet(packet, task.config.out_dir)
         item.files = {k: v if isinstance(v, FileEntry) else FileEntry.from_json(v) for k, v in files.items()}
         _check_parent()
         item.source_record = write_source(task.raw, task.name, task.config)
@@ -127,10 +127,7 @@ def write_source(raw: dict[str, Any], name: str, config: BuildConfig) -> FileEnt
     """Keep the record as received beside its packet (``sources/<name>.json``, tax ids masked
     unless ``--show-tax-id``): the archive can be re-checked and re-rendered (``reporter send
     --redact``) without the API."""
-    from reporter.deliver.manifest import write_in_folder
-    from reporter.pipeline import source_json
-
-    return write_in_folder(config.out_dir, f"{SOURCES_DIR}/{name}.json", source_json(raw, config))
+    return write_in_folder(config.out_dir, f"{SOURCES_DIR}/{name}.json", pipeline.source_json(raw, config))
 
 
 def slim_report(report: Any) -> Any:
@@ -142,9 +139,6 @@ def slim_report(report: Any) -> Any:
 
 def report_only(raw: dict[str, Any], label: str, config: BuildConfig) -> Any:
     """The (slim) report of a record whose packet is unchanged: transform only, no rendering."""
-    from reporter.api.saved import validate_record
-    from reporter.transform.report import build_report
-
     try:
         return slim_report(build_report(validate_record(raw, label).model, config.context))
     except Exception:  # the record built before; a report that cannot be made again only leaves leveling short

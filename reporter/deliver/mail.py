@@ -35,6 +35,7 @@ from reporter.deliver.manifest import (
     refusal,
 )
 from reporter.errors import DeliveryError, UsageError
+from reporter.fsio import atomic_write
 from reporter.render.assets import asset_dir
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
@@ -249,8 +250,6 @@ def _mb(n: int) -> str:
 
 def write_eml(messages: list[EmailMessage], path: Path) -> list[Path]:
     """``--dry-run``: write the message (or ``name-2.eml``... for split parts) instead of sending."""
-    from reporter.fsio import atomic_write
-
     paths = []
     for n, msg in enumerate(messages, start=1):
         p = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
