@@ -32,7 +32,9 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, OSError) and not exc.filename:  # a failed write names the file it was for
+            exc.filename = str(path)
         try:
             os.unlink(tmp)
         except FileNotFoundError:

@@ -17,7 +17,7 @@ from typing import Any
 from reporter.api.saved import SourceRecord, load_file_items
 from reporter.api.side_files import is_side_file
 from reporter.config import BuildConfig
-from reporter.deliver.files import file_entry
+from reporter.deliver.manifest import file_entry
 from reporter.errors import ReporterError
 from reporter.fsio import atomic_write
 from reporter.jsonio import dumps_exact

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
-from typing import Any
 
 from reporter.commands.api_options import add_api_options, api_request_from_args
 from reporter.config import DEFAULT_FORMATS, FORMATS, build_config_from_args
@@ -64,33 +62,11 @@ def register(sub, common) -> None:
     p.set_defaults(func=run)
 
 
-async def _file_sources(paths: list[str], show_tax_id: bool = False) -> AsyncIterator[tuple[str, Any]]:
-    from reporter.pipeline import sources_from_files
-
-    for item in sources_from_files(paths, show_tax_id):
-        yield item
-
-
-async def _api_sources(request) -> AsyncIterator[tuple[str, Any]]:
-    async for r in request.fetch():
-        label = f"TradeTapp {r.company_id}" if r.company_id else "TradeTapp qualification list"
-        if r.error is not None:
-            r.error.company_id = r.company_id  # so the manifest names the company that failed
-        yield label, (r.raw if r.error is None else r.error)
-
-
-async def _all_sources(paths, request, show_tax_id: bool = False) -> AsyncIterator[tuple[str, Any]]:
-    if paths:
-        async for s in _file_sources(paths, show_tax_id):
-            yield s
-    if request is not None:
-        async for s in _api_sources(request):
-            yield s
-
-
 def run(args) -> int:
     from reporter.batch import make_pool, run_batch
+    from reporter.batch_sources import all_sources
     from reporter.deliver.naming import NamePattern
+    from reporter.progress import Progress
     from reporter.render.pdf import variants
 
     if args.pdf_variant not in variants():
@@ -106,31 +82,23 @@ def run(args) -> int:
     # One record a file until a list page says otherwise; unknown ahead of an API listing.
     total = len(args.inputs) if args.inputs and request is None else None
     pool = make_pool(jobs)
+    bar = Progress(not args.quiet)
     try:
         outcome = asyncio.run(
-            run_batch(_all_sources(args.inputs, request, config.context.show_tax_id), config, jobs=jobs, force=args.force, names=names,
-                      progress=not args.quiet, total=total, pool=pool)
+            run_batch(all_sources(args.inputs, request, config.context.show_tax_id), config, jobs=jobs, force=args.force, names=names,
+                      progress=bar, total=total, pool=pool)
         )
     finally:
+        bar.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     if request is not None and outcome.ok:
         request.mark_success()
-    failed = [i for i in outcome.items if i["status"] != "ok"]
-    n = len(outcome.items)
-    summary = f"built {outcome.built}, unchanged {outcome.skipped}, failed {outcome.failed} of {n} into {config.out_dir}"
-    if failed:
-        summary += "; failed: " + "; ".join(_why(i) for i in failed[:10])
-        if len(failed) > 10:
-            summary += f"; and {len(failed) - 10} more (see manifest.json)"
+    summary = outcome.summary(config.out_dir)
+    if outcome.failures() or outcome.manifest_error:
         log.warning("%s", summary)
+        if outcome.manifest_error:
+            log.error("reporter: error: %s", outcome.manifest_error)
         return 1
     log.info("%s", summary)
     return 0
-
-
-def _why(item: dict) -> str:
-    """``name: reason`` for the summary line (a file's error already starts with its name)."""
-    error = item["error"] or "unknown error"
-    name = item["companyName"] or item["input"]
-    return error if error.startswith(str(item["input"])) or error.startswith(str(name)) else f"{name}: {error}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from reporter.deliver.manifest import read_manifest
 from reporter.deliver.verify import unlisted_files, verify_folder
 
 log = logging.getLogger("reporter")
@@ -21,10 +22,11 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
-    checked, problems = verify_folder(Path(args.folder))
+    manifest = read_manifest(Path(args.folder))
+    checked, problems = verify_folder(Path(args.folder), manifest)
     for p in problems:
         log.error("%s", p)
-    extra = unlisted_files(Path(args.folder))
+    extra = unlisted_files(Path(args.folder), manifest)
     if extra:  # not a failure: the listed files are what was built; these are beside them
         shown = ", ".join(extra[:10]) + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")
         log.warning("note: %d file(s) in %s not listed in the manifest: %s", len(extra), args.folder, shown)

@@ -1,53 +1,45 @@
-"""Deliver stage: mail a built folder's packets to project managers.
+"""Deliver stage: compose the mail of a built folder's packets for project managers.
 
-Input: a folder written by ``reporter build`` (its ``manifest.json`` and files), recipients and SMTP
-settings. Output: one ``EmailMessage`` per run of the folder (or several parts when the attachments
-exceed ``max_size``), sent over SMTP (STARTTLS, implicit TLS or plain) or written to a ``.eml`` file
-for ``--dry-run``. Bodies (HTML and plain text) come from ``templates/email/``.
-
-Errors: ``DeliveryError`` with one line for an unreachable server, a refused login, and recipients
-that were all refused; recipients refused one by one are returned so the run can say who did not
-receive it while the others still do.
+Input: a folder written by ``reporter build`` (its manifest and files, read through
+``deliver.manifest``) and recipients. Output: one ``EmailMessage`` per run of the folder (or
+several parts when the attachments exceed ``max_size``: zipped, else split), for
+``deliver.smtp.send`` or written to a ``.eml`` file for ``--dry-run``. Bodies (HTML and plain
+text) come from ``templates/email/``. Errors: ``DeliveryError`` with one line.
 """
 
 from __future__ import annotations
 
 import io
 import mimetypes
-import smtplib
-import socket
-import ssl
+import re
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from reporter import __version__
-from reporter.errors import DeliveryError
+from reporter.deliver.files import slugify
+from reporter.deliver.manifest import (
+    FileProblem,
+    Item,
+    Manifest,
+    one_line,
+    read_manifest,
+    read_verified,
+    refusal,
+)
+from reporter.errors import DeliveryError, UsageError
+from reporter.fsio import atomic_write
 from reporter.render.assets import asset_dir
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 _SEVERITY_ORDER = {"red": 0, "amber": 1, "green": 2}
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str = "localhost"
-    port: int | None = None  # default by tls: 587 starttls, 465 ssl, 25 none
-    tls: str = "starttls"  # starttls | ssl | none
-    user: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
-    ssl_context: ssl.SSLContext | None = None
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or {"starttls": 587, "ssl": 465, "none": 25}[self.tls]
 
 
 @dataclass
@@ -68,52 +60,34 @@ class Outgoing:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class SendResult:
-    sent: int
-    refused: dict[str, str]  # address -> server's reason
-
-
-def read_folder(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def read_folder(folder: Path) -> tuple[Manifest, list[Item]]:
     """The manifest of a built folder and its successful items."""
-    from reporter.deliver.files import read_manifest
-
     manifest = read_manifest(folder)
-    items = [i for i in manifest.get("items", []) if i.get("status") == "ok"]
+    items = manifest.ok_items()
     if not items:
         raise DeliveryError(f"{folder}: the manifest lists no built packets to send")
     return manifest, items
 
 
-def collect_attachments(folder: Path, manifest: dict[str, Any], items: list[dict[str, Any]]) -> list[Attachment]:
+def collect_attachments(folder: Path, manifest: Manifest, items: list[Item]) -> list[Attachment]:
     """The PDFs and workbooks of every item, then ``leveling.xlsx``; checked against the manifest.
 
     Only files inside the folder whose SHA-256 matches are attached: a hand-edited or hostile
     manifest cannot make the run mail a file from elsewhere (``../``, an absolute path, a symlink)."""
-    from reporter.fsio import inside, sha256_bytes
-
     out: list[Attachment] = []
-    entries = [e for i in items for kind, e in sorted((i.get("files") or {}).items()) if kind in ("pdf", "xlsx")]
-    if manifest.get("leveling"):
-        entries.append(manifest["leveling"])
-    seen: set[Path] = set()
+    entries = [e for i in items for kind, e in sorted(i.files.items()) if kind in ("pdf", "xlsx")]
+    if manifest.leveling:
+        entries.append(manifest.leveling)
+    seen: set[Any] = set()
     for entry in entries:
-        rel = entry.get("path") if isinstance(entry, dict) else None
-        p = inside(folder, rel)
-        if p is None:
-            raise DeliveryError(f"{folder}/manifest.json: {rel!r} is not a file inside the folder; refusing to send")
-        if p in seen:  # listed twice: attach once
+        if entry.path in seen:  # listed twice: attach once
             continue
-        seen.add(p)
+        seen.add(entry.path)
         try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise DeliveryError(f"{folder / rel}: listed in the manifest but cannot be read ({exc.strerror})") from None
-        if sha256_bytes(data) != entry.get("sha256"):
-            raise DeliveryError(
-                f"{folder / rel}: changed since it was built (checksum differs from the manifest); rebuild or run 'reporter verify'"
-            )
-        out.append(Attachment(p.name, data))
+            data = read_verified(folder, entry)
+        except FileProblem as exc:
+            raise refusal(folder, exc) from None
+        out.append(Attachment(Path(entry.path).name, data))
     return out
 
 
@@ -126,18 +100,23 @@ def _env() -> jinja2.Environment:
     )
 
 
-def body_context(manifest: dict[str, Any], items: list[dict[str, Any]], failed: list[dict[str, Any]]) -> dict[str, Any]:
-    build = manifest.get("build", {})
-    project = build.get("project") or {}
-    rows = sorted(items, key=lambda i: (_SEVERITY_ORDER.get(i.get("verdict") or "", 3), (i.get("companyName") or "").lower()))
+def body_context(manifest: Manifest, items: list[Item], failed: list[Item]) -> dict[str, Any]:
+    build = manifest.build
+    project = build.get("project") if isinstance(build.get("project"), dict) else {}
+    rows = sorted(items, key=lambda i: (_SEVERITY_ORDER.get(i.verdict or "", 3), (i.company_name or "").lower()))
     return {
         "project": project,
         "as_of": build.get("asOf"),
-        "rows": rows,
-        "failed": failed,
+        "rows": [i.to_json() for i in rows],
+        "failed": [i.to_json() for i in failed],
         "version": __version__,
-        "generated_at": manifest.get("generatedAt"),
+        "generated_at": manifest.generated_at,
     }
+
+
+def _project(manifest: Manifest) -> dict[str, Any]:
+    project = manifest.build.get("project")
+    return project if isinstance(project, dict) else {}
 
 
 def header_text(text: Any) -> str:
@@ -147,8 +126,8 @@ def header_text(text: Any) -> str:
     return " ".join(cleaned.split())
 
 
-def subject_line(manifest: dict[str, Any], count: int) -> str:
-    project = (manifest.get("build") or {}).get("project") or {}
+def subject_line(manifest: Manifest, count: int) -> str:
+    project = _project(manifest)
     label = header_text(" ".join(str(x) for x in (project.get("number"), project.get("name")) if x)) or "Subcontractor prequalification"
     return f"{label}: prequalification packets for {count} subcontractor{'s' if count != 1 else ''}"
 
@@ -158,16 +137,16 @@ def compose(
     *,
     sender: str,
     to: list[str],
-    cc: list[str] = (),
+    cc: Sequence[str] = (),
     max_size: int = DEFAULT_MAX_SIZE,
     attachments: list[Attachment] | None = None,
-    items: list[dict[str, Any]] | None = None,
+    items: list[Item] | None = None,
 ) -> Outgoing:
     """Build the message(s): all attachments in one when they fit, else zipped, else split.
     ``attachments``/``items`` replace the folder's own (redacted copies)."""
     manifest, folder_items = read_folder(folder)
     items = items if items is not None else folder_items
-    failed = [i for i in manifest.get("items", []) if i.get("status") != "ok"]
+    failed = manifest.failed_items()
     files = attachments if attachments is not None else collect_attachments(folder, manifest, items)
     env = _env()
     ctx = body_context(manifest, items, failed)
@@ -225,11 +204,10 @@ def compose(
     return Outgoing(messages, notes)
 
 
-def _stem(manifest: dict[str, Any]) -> str:
-    from reporter.deliver.files import slugify
-
-    project = (manifest.get("build") or {}).get("project") or {}
-    return slugify(" ".join(x for x in (project.get("number"), project.get("name")) if x) or "prequalification-packets", 60)
+def _stem(manifest: Manifest) -> str:
+    project = _project(manifest)
+    label = " ".join(str(x) for x in (project.get("number"), project.get("name")) if x)
+    return slugify(label or "prequalification-packets", 60)
 
 
 def _zip(files: list[Attachment], name: str) -> Attachment:
@@ -272,8 +250,6 @@ def _mb(n: int) -> str:
 
 def write_eml(messages: list[EmailMessage], path: Path) -> list[Path]:
     """``--dry-run``: write the message (or ``name-2.eml``... for split parts) instead of sending."""
-    from reporter.fsio import atomic_write
-
     paths = []
     for n, msg in enumerate(messages, start=1):
         p = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
@@ -285,109 +261,50 @@ def write_eml(messages: list[EmailMessage], path: Path) -> list[Path]:
     return paths
 
 
-def send(messages: list[EmailMessage], recipients: list[str], settings: SmtpSettings) -> SendResult:
-    """Send every message to ``recipients`` (To + Cc); per-recipient refusals are collected."""
-    host, port = settings.host, settings.effective_port
-    where = f"{host}:{port}"
-    context = settings.ssl_context or ssl.create_default_context()
-    try:
-        if settings.tls == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=settings.timeout, context=context)
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=settings.timeout)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"cannot reach the SMTP server {where}: {_reason(exc)}") from None
-    refused: dict[str, str] = {}
-    sent = 0
-    try:
-        smtp.ehlo_or_helo_if_needed()
-        if settings.tls == "starttls":
-            if not smtp.has_extn("starttls"):
-                raise DeliveryError(f"SMTP server {where} does not offer STARTTLS (use --tls ssl or --tls none)")
-            try:
-                smtp.starttls(context=context)
-            except ssl.SSLError as exc:
-                raise DeliveryError(f"TLS with {where} failed: {exc.reason or exc}") from None
-            smtp.ehlo()
-        if settings.user:
-            if settings.tls == "none" and host not in ("localhost", "127.0.0.1", "::1"):
-                raise DeliveryError(
-                    f"refusing to send the SMTP password to {where} without TLS: use --tls starttls or --tls ssl"
-                )
-            try:
-                _login(smtp, settings.user, settings.password or "")
-            except smtplib.SMTPAuthenticationError as exc:
-                raise DeliveryError(f"SMTP server {where} refused the login for {settings.user}: {_smtp_text(exc)}") from None
-            except smtplib.SMTPNotSupportedError:
-                raise DeliveryError(f"SMTP server {where} does not accept a login (unset SMTP_USER, or use --tls)") from None
-        for msg in messages:
-            try:
-                bad = smtp.send_message(msg, to_addrs=recipients)
-            except smtplib.SMTPRecipientsRefused as exc:
-                reasons = {a: _smtp_text(r) for a, r in exc.recipients.items()}
-                raise DeliveryError("every recipient was refused: " + "; ".join(f"{a} ({r})" for a, r in reasons.items())
-                                    + _already(sent, messages)) from None
-            except smtplib.SMTPSenderRefused as exc:
-                raise DeliveryError(f"SMTP server {where} refused the sender {exc.sender}: {_smtp_text(exc)}"
-                                    + _already(sent, messages)) from None
-            except smtplib.SMTPDataError as exc:
-                raise DeliveryError(f"SMTP server {where} refused the message: {_smtp_text(exc)}" + _already(sent, messages)) from None
-            for addr, reply in bad.items():
-                refused[addr] = _smtp_text(reply)
-            sent += 1
-    except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise DeliveryError(f"connection to the SMTP server {where} was lost: {_reason(exc)}" + _already(sent, messages)) from None
-    except smtplib.SMTPException as exc:  # any other refusal (HELO, STARTTLS, AUTH, SMTPUTF8...): one line
-        raise DeliveryError(f"SMTP server {where} refused: {_smtp_text(exc)}" + _already(sent, messages)) from None
-    finally:
-        try:
-            smtp.quit()
-        except Exception:
-            pass
-    return SendResult(sent=sent, refused=refused)
 
 
-def _already(sent: int, messages: list[EmailMessage]) -> str:
-    return f" ({sent} of {len(messages)} messages had been sent)" if sent else ""
+_ADDR = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$|^[^@\s<>,;]+@localhost$")
 
 
-def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
-    """Log in once with the best mechanism offered (PLAIN over TLS when there is one).
+@dataclass(frozen=True)
+class Recipients:
+    to: list[str]
+    cc: list[str]
 
-    ``smtplib.login`` retries every advertised mechanism after a refusal, and some servers hang on
-    the second try; one attempt gives one clear answer.
-    """
-    offered = smtp.esmtp_features.get("auth", "").upper().split()
-    if "PLAIN" in offered:
-        smtp.user, smtp.password = user, password
-        code, resp = smtp.auth("PLAIN", smtp.auth_plain, initial_response_ok=True)
-        return
-    smtp.login(user, password)
+    @property
+    def all(self) -> list[str]:
+        return [*self.to, *self.cc]
 
+    @classmethod
+    def parse(cls, to: list[str], cc: list[str] = ()) -> Recipients:  # type: ignore[assignment]
+        """``--to``/``--cc`` values, each one address or a comma list; ``UsageError`` naming the
+        first that is not an address."""
+        def split(values: list[str]) -> list[str]:
+            return [a.strip() for v in values for a in v.split(",") if a.strip()]
 
-def _smtp_text(obj: Any) -> str:
-    if isinstance(obj, tuple) and len(obj) >= 2:
-        code, text = obj[0], obj[1]
-    else:
-        code, text = getattr(obj, "smtp_code", None), getattr(obj, "smtp_error", obj)
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return f"{code} {text}".strip() if code else str(text)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return "unknown host"
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        out = cls(split(list(to)), split(list(cc)))
+        for a in out.all:
+            if not _ADDR.match(a):
+                raise UsageError(f"not an email address: {one_line(repr(a))}")
+        return out
 
 
-def format_sender(address: str | None, user: str | None) -> str:
-    if address:
-        return address
-    if user and "@" in user:
-        return formataddr(("reporter", user))
-    return f"reporter@{socket.getfqdn() or 'localhost'}"
+def parse_size(text: str) -> int:
+    """``--max-size``: ``20MB``, ``500KB``..., at least 64 KB."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*", text)
+    if not m:
+        raise UsageError(f"--max-size: expected a size like 20MB or 500KB, got {text!r}")
+    mult = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+    size = int(float(m.group(1)) * mult)
+    if size < 64 * 1024:
+        raise UsageError(f"--max-size: {text!r} is too small for a message (at least 64KB)")
+    return size
+
+
+def check_sender(text: str | None) -> str | None:
+    """``--from``: an address, or ``Name <address>``; one header line."""
+    if text is None:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in text) or not _ADDR.match(parseaddr(text)[1]):
+        raise UsageError(f"--from: not an email address: {text!r}")
+    return text

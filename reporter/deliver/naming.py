@@ -11,6 +11,7 @@ Default: ``{companyName}_{companyId}``; with a project given,
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,16 @@ def check_pattern(pattern: str) -> str:
             f"--name-pattern: unknown field {{{unknown[0]}}}; use {', '.join('{' + f + '}' for f in FIELDS)}"
             if unknown else "--name-pattern: name at least one field, e.g. {companyName}"
         )
+    for _, f, spec, _conv in parts:
+        if f is None:
+            continue
+        widths = [int(w) for w in re.findall(r"\d+", spec or "")]
+        if any(w > MAX_NAME for w in widths):
+            raise UsageError(f"--name-pattern: {{{f}:{spec}}}: widths above {MAX_NAME} (the longest file name) are not allowed")
+    try:  # every field is text: a spec for numbers ({companyName:d}) is a usage error, not a crash later
+        pattern.format(**{f: "x" for f in FIELDS})
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise UsageError(f"--name-pattern: {pattern!r}: {exc}") from None
     return pattern
 
 
