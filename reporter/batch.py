@@ -107,7 +107,7 @@ def build_task(task: Task) -> dict[str, Any]:
         return item
     r = packet.report
     item["verdict"] = r.verdict
-    item["qualificationStatus"] = r.qualification["status"]
+    item["qualificationStatus"] = r.qualification.status
     item["flagCounts"] = {sev: sum(1 for f in r.flags if f.severity == sev) for sev in ("high", "medium", "low")}
     item["topFlags"] = [f.message for f in r.flags[:3]]
     item["warnings"] = packet.warnings[:20]

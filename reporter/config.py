@@ -17,11 +17,11 @@ from pathlib import Path
 
 from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
-from reporter.render.html import RenderOptions
+from reporter.render.options import RenderOptions
 from reporter.render.pdf import DEFAULT_VARIANT
 from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.model import Project, ReportContext
 from reporter.transform.money import babel_locale, validate_currency
-from reporter.transform.report import Project, ReportContext
 
 FORMATS = ("pdf", "xlsx", "json", "html")
 DEFAULT_FORMATS = ("pdf", "xlsx")
@@ -143,6 +143,9 @@ def build_config_from_args(args) -> BuildConfig:
     for opt, path in (("--logo", args.logo), ("--style", args.style)):
         if path and not Path(path).is_file():
             raise UsageError(f"{opt}: no such file: {path}")
+    templates = getattr(args, "templates", None)
+    if templates and not Path(templates).is_dir():
+        raise UsageError(f"--templates: no such folder: {templates}")
     return BuildConfig(
         out_dir=Path(args.out),
         formats=formats,
@@ -151,6 +154,7 @@ def build_config_from_args(args) -> BuildConfig:
             logo=Path(args.logo) if args.logo else None,
             style=Path(args.style) if args.style else None,
             page_size=getattr(args, "page_size", "a4"),
+            templates=Path(templates) if templates else None,
         ),
         pdf_variant=args.pdf_variant,
         debug=args.debug,
@@ -178,6 +182,7 @@ def describe_config(config: BuildConfig) -> dict:
         "pageSize": config.render.page_size,
         "logo": str(Path(config.render.logo).resolve()) if config.render.logo else None,
         "style": str(Path(config.render.style).resolve()) if config.render.style else None,
+        "templates": str(Path(config.render.templates).resolve()) if config.render.templates else None,
         # Contents too: a new logo or stylesheet under the same name rebuilds the packets.
         "logoSha256": _file_sha256(str(config.render.logo)) if config.render.logo else None,
         "styleSha256": _file_sha256(str(config.render.style)) if config.render.style else None,
@@ -243,6 +248,7 @@ def config_from_manifest(build: dict, out_dir: Path, *, formats: tuple[str, ...]
             page_size=build.get("pageSize") or "a4",
             logo=Path(build["logo"]) if build.get("logo") and Path(build["logo"]).is_file() else None,
             style=Path(build["style"]) if build.get("style") and Path(build["style"]).is_file() else None,
+            templates=Path(build["templates"]) if build.get("templates") and Path(build["templates"]).is_dir() else None,
         ),
         redact=redact,
         rules_file=rules_file,

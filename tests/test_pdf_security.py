@@ -23,9 +23,9 @@ from conftest import EXAMPLE
 from reporter.api.saved import load_file
 from reporter.config import BuildConfig
 from reporter.pipeline import render_packet
-from reporter.render.html import RenderOptions
+from reporter.render.options import RenderOptions
 from reporter.render.pdf import render_pdf
-from reporter.transform.report import Project, ReportContext
+from reporter.transform.model import Project, ReportContext
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 

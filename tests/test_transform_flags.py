@@ -13,8 +13,9 @@ import pytest
 
 from reporter.api.models import Qualification
 from reporter.errors import ConfigError
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import plain
+from reporter.render.json import plain
+from reporter.transform.model import Project, ReportContext
+from reporter.transform.report import build_report
 from reporter.transform.rules import CATALOG, DEFAULT_RULES, RULE_IDS
 from reporter.transform.rules_file import load_rules
 
@@ -253,7 +254,8 @@ def test_exceptions_message_does_not_repeat_the_status(example_raw):
     import datetime as _dt
 
     from reporter.api.saved import validate_record
-    from reporter.transform.report import ReportContext, build_report
+    from reporter.transform.model import ReportContext
+    from reporter.transform.report import build_report
 
     raw = dict(example_raw, qualification=dict(example_raw["qualification"],
                                                 summary="Qualified with exceptions: pending lawsuit."))

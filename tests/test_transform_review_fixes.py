@@ -9,9 +9,10 @@ from decimal import Decimal as D
 
 from reporter.api.models import Qualification
 from reporter.render.html import render_html
+from reporter.render.json import report_to_json
+from reporter.transform.model import EmrYear, Expiry, Project, ReportContext
 from reporter.transform.money import Money, format_compact
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import report_to_json
+from reporter.transform.report import build_report
 
 AS_OF = date(2026, 11, 28)
 INSURANCE = [
@@ -44,13 +45,15 @@ def build(project=PROJECT, **changes):
 def test_a_policy_lapsing_within_days_says_so_even_before_the_project_end():
     ins = [dict(INSURANCE[0], policyExpirationDate="2026-12-03"), *INSURANCE[1:]]
     rep = build(insuranceCoverages=ins)
-    gl = rep.insurance_status[0]
-    assert gl["status"] == "expires in 5 days" and gl["daysToExpiry"] == 5
+    gl = rep.insurance[0]
+    assert gl.status == "expires in 5 days" and gl.expiry.days == 5
+    assert gl.expiry.state is Expiry.EXPIRING
+    assert rep.sections["insurance"][0]["status"] == "expires in 5 days"
     rules = [f.rule for f in rep.flags]
     assert "insurance.expiring" in rules and "insurance.before_project_end" not in rules
     # a later lapse that is still before the project end keeps its own status
     ins = [dict(INSURANCE[0], policyExpirationDate="2027-05-01"), *INSURANCE[1:]]
-    assert build(insuranceCoverages=ins).insurance_status[0]["status"] == "expires before project end"
+    assert build(insuranceCoverages=ins).insurance[0].status == "expires before project end"
 
 
 def test_a_limit_of_zero_is_shown_exceeded_on_page_one_not_unjudged():
@@ -71,7 +74,7 @@ def test_negative_amounts_do_not_pass_a_check_or_make_a_ratio():
     rep = build(suretySingleProjectBondingCapacity=-1, bankLineOfCreditTotal=-100, bankLineOfCreditOutstanding=50)
     bond = next(c for c in rep.capacity if c.key == "bondingSingle")
     assert bond.exceeded is True and bond.ratio is None
-    assert rep.financial["lineOfCreditUtilisation"] is None
+    assert rep.financial.line_of_credit_utilisation is None
 
 
 def test_json_amounts_are_plain_decimal_strings_even_when_huge():
@@ -98,9 +101,9 @@ def test_a_year_listed_twice_is_pooled_averaged_and_trended_once():
         osha300Results=[*osha, dict(osha[0])],
     )
     s = rep.safety
-    assert [e["year"] for e in s["emr"]] == [2023, 2024, 2025]
-    assert s["emrLatest"] == {"year": 2025, "value": D("0.80")}  # the record's last entry for 2025
-    assert s["emrAverage3"] == (D("0.90") + D("1.00") + D("0.80")) / 3
-    assert s["emrTrend"] == "down"
-    assert s["threeYear"]["years"] == [2025] and s["threeYear"]["hoursWorked"] == 400000
-    assert s["threeYear"]["trir"] == D("0.5")
+    assert [e.year for e in s.emr] == [2023, 2024, 2025]
+    assert s.emr_latest == EmrYear(2025, D("0.80"))  # the record's last entry for 2025
+    assert s.emr_average3 == (D("0.90") + D("1.00") + D("0.80")) / 3
+    assert s.emr_trend == "down"
+    assert s.three_year.years == (2025,) and s.three_year.hours_worked == 400000
+    assert s.three_year.trir == D("0.5")

@@ -12,8 +12,9 @@ import logging
 from dataclasses import dataclass, field
 
 from reporter.errors import RenderError
+from reporter.render.options import DEFAULT_VARIANT
 
-DEFAULT_VARIANT = "pdf/a-3b"
+__all__ = ["DEFAULT_VARIANT", "PdfResult", "render_pdf", "variants"]
 
 
 def variants() -> list[str]:

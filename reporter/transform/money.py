@@ -109,7 +109,7 @@ class Money:
         return self.display[0]
 
     def to_json(self) -> dict:
-        # Plain decimal strings (``format(d, "f")``, as ``report_json.plain`` writes every other
+        # Plain decimal strings (``format(d, "f")``, as ``reporter.render.json.plain`` writes every other
         # figure): ``str(Decimal("1E+20"))`` would give exponent notation.
         out: dict = {"amount": format(self.amount, "f"), "currency": self.currency, "converted": None}
         if self.converted is not None:
