@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
@@ -166,7 +167,7 @@ def describe_config(config: BuildConfig) -> dict:
     """The settings a packet was built with, for the manifest (and for rebuilding it later)."""
     ctx = config.context
     p = ctx.project
-    return {
+    desc: dict[str, Any] = {
         "asOf": ctx.as_of.isoformat(),
         "timezone": ctx.timezone,
         "locale": ctx.locale,
@@ -182,7 +183,6 @@ def describe_config(config: BuildConfig) -> dict:
         "pageSize": config.render.page_size,
         "logo": str(Path(config.render.logo).resolve()) if config.render.logo else None,
         "style": str(Path(config.render.style).resolve()) if config.render.style else None,
-        "templates": str(Path(config.render.templates).resolve()) if config.render.templates else None,
         # Contents too: a new logo or stylesheet under the same name rebuilds the packets.
         "logoSha256": _file_sha256(str(config.render.logo)) if config.render.logo else None,
         "styleSha256": _file_sha256(str(config.render.style)) if config.render.style else None,
@@ -195,6 +195,25 @@ def describe_config(config: BuildConfig) -> dict:
         ],
         "redact": config.redact,
     }
+    if config.render.templates:  # only when given, so folders built without it keep their settings
+        desc["templates"] = str(Path(config.render.templates).resolve())
+        desc["templatesSha256"] = _folder_sha256(Path(config.render.templates))
+    return desc
+
+
+def _folder_sha256(folder: Path) -> str:
+    """One SHA-256 over every file under ``folder`` (names and contents): an edited override
+    template rebuilds the packets."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"(unreadable)")
+    return h.hexdigest()
 
 
 def _file_sha256(path: str | None) -> str | None:

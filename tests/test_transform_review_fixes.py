@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+from helpers import clean_record, good_insurance
+
 from reporter.api.models import Qualification
 from reporter.render.html import render_html
 from reporter.render.json import report_to_json
@@ -15,25 +17,17 @@ from reporter.transform.money import Money, format_compact
 from reporter.transform.report import build_report
 
 AS_OF = date(2026, 11, 28)
-INSURANCE = [
-    {"insuranceType": "GENERAL_LIABILITY", "perOccurrenceLimit": 1000000, "aggregateLimit": 2000000, "policyExpirationDate": "2028-12-31"},
-    {"insuranceType": "AUTOMOBILE_LIABILITY", "perOccurrenceLimit": 1000000, "aggregateLimit": 1000000, "policyExpirationDate": "2028-12-31"},
-    {"insuranceType": "UMBRELLA_EXCESS", "perOccurrenceLimit": 5000000, "aggregateLimit": 5000000, "policyExpirationDate": "2028-12-31"},
-    {"insuranceType": "WORKERS_COMPENSATION", "policyExpirationDate": "2028-12-31"},
-]
-BASE = {
-    "id": "r1", "companyName": "Review Co", "submissionCurrency": "USD",
-    "qualification": {"status": "QUALIFIED", "dateExpires": "2028-06-30T00:00:00Z",
-                      "internalSingleLimit": 5000000, "internalTotalLimit": 20000000},
-    "currentEstimatedBacklog": 1000000,
-    "suretySingleProjectBondingCapacity": 5000000, "suretyAggregateBondingCapacity": 20000000,
-    "completedReferences": [{"projectName": "Big job", "value": 3000000, "yearCompleted": 2024}],
-    "experienceModificationRatings": [{"year": 2025, "experienceModificationRating": 0.85}],
-    "osha300Results": [{"year": 2025, "totalNumberDeathsBoxG": 0, "totalNumberCasesDaysAwayBoxH": 0,
-                        "totalNumberCasesRestrictionTransferBoxI": 0, "otherRecordableCasesBoxJ": 1,
-                        "totalHoursWorked": 400000}],
-    "insuranceCoverages": INSURANCE,
-}
+INSURANCE = good_insurance("2028-12-31")
+# The shared clean record, with limits and capacities an award of 2,000,000 fits, valid into 2028.
+BASE = clean_record(
+    id="r1", companyName="Review Co",
+    qualification={"status": "QUALIFIED", "dateExpires": "2028-06-30T00:00:00Z",
+                   "internalSingleLimit": 5000000, "internalTotalLimit": 20000000},
+    currentEstimatedBacklog=1000000,
+    suretySingleProjectBondingCapacity=5000000, suretyAggregateBondingCapacity=20000000,
+    completedReferences=[{"projectName": "Big job", "value": 3000000, "yearCompleted": 2024}],
+    insuranceCoverages=INSURANCE,
+)
 PROJECT = Project(value=D(2000000), end=date(2027, 9, 30))
 
 
