@@ -9,6 +9,7 @@ so nothing named in a record (``file://``, ``http://``) is ever fetched; WeasyPr
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reporter.errors import RenderError
@@ -52,7 +53,7 @@ class PdfResult:
 def render_pdf(
     html: str,
     *,
-    attachments: list[tuple[str, bytes, str]] = (),
+    attachments: Sequence[tuple[str, bytes, str]] = (),
     variant: str | None = DEFAULT_VARIANT,
 ) -> PdfResult:
     """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples."""

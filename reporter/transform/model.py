@@ -87,7 +87,7 @@ class ExpiryStatus:
         """The words the packet and workbook show: ``expires in 3 days``, ``current``."""
         if self.state is Expiry.EXPIRING:
             return f"expires in {self.days} day{'' if self.days == 1 else 's'}"
-        return self.state.value
+        return str(self.state.value)
 
 
 @dataclass(frozen=True)

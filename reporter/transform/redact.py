@@ -9,8 +9,9 @@ The verdict itself is kept: readers of a redacted copy see the same decision, no
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
-from reporter.transform.model import Flag, Report
+from reporter.transform.model import Company, Flag, Report
 
 REDACTIONS = ("financial",)
 WITHHELD = "withheld"
@@ -50,15 +51,19 @@ def redact_report(report: Report, what: str) -> Report:
     return dataclasses.replace(
         report,
         amounts=dataclasses.replace(report.amounts, **dict.fromkeys(_FINANCIAL_AMOUNTS)),
-        company=dataclasses.replace(
-            company, **{k: WITHHELD for k in _FINANCIAL_FACTS if getattr(company, k)}
-        ),
+        company=_withhold(company),
         financial=dataclasses.replace(report.financial, line_of_credit_utilisation=None),
         capacity=[c for c in report.capacity if c.key not in _FINANCIAL_CHECKS],
         flags=flags,
         verdict_reasons=[_reason(m, generic_for) for m in report.verdict_reasons],
         fx_note=f"{report.fx_note} {NOTE}" if report.fx_note else NOTE,
     )
+
+
+def _withhold(company: Company) -> Company:
+    """The company facts with bank and surety names and contacts (where given) withheld."""
+    withheld: dict[str, Any] = {k: WITHHELD for k in _FINANCIAL_FACTS if getattr(company, k)}
+    return dataclasses.replace(company, **withheld)
 
 
 def _reason(message: str, generic_for: dict[str, str]) -> str:
