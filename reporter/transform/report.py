@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from reporter.api.models import KNOWN_QUALIFICATION_STATUSES, Qualification
 from reporter.dates import days_between, get_zone, local_day
@@ -22,7 +23,7 @@ from reporter.transform.fx import FxRate, apply_rate
 from reporter.transform.model import Amounts, Company, QualificationDecision, Report, ReportContext
 from reporter.transform.money import Money, validate_currency
 from reporter.transform.privacy import mask_tax_fields, mask_tax_id
-from reporter.transform.sections_data import section_rows
+from reporter.transform.sections_data import MoneyOf, section_rows
 
 __all__ = ["build_report", "currency_note"]
 
@@ -52,29 +53,8 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         m = Money(amount=amount, currency=sub_ccy)
         return apply_rate(m, fx_rate) if fx_rate is not None else m
 
-    q = record.qualification
-    amounts = Amounts(
-        currentEstimatedBacklog=money(record.currentEstimatedBacklog),
-        suretySingleProjectBondingCapacity=money(record.suretySingleProjectBondingCapacity),
-        suretyAggregateBondingCapacity=money(record.suretyAggregateBondingCapacity),
-        bankLineOfCreditTotal=money(record.bankLineOfCreditTotal),
-        bankLineOfCreditOutstanding=money(record.bankLineOfCreditOutstanding),
-        internalSingleLimit=money(q.internalSingleLimit),
-        internalTotalLimit=money(q.internalTotalLimit),
-    )
-    expires_day = local_day(q.dateExpires, zone) if q.dateExpires else None
-    qualification = QualificationDecision(
-        status=q.status,
-        status_known=q.status in KNOWN_QUALIFICATION_STATUSES if q.status else False,
-        date_expires=q.dateExpires,
-        date_expires_local=expires_day,
-        days_to_expiry=days_between(ctx.as_of, expires_day) if expires_day else None,
-        summary=q.summary,
-        denial_reason=q.denialReason,
-        pre_expiration_status=q.preExpirationStatus,
-        internal_single_limit=amounts.internalSingleLimit,
-        internal_total_limit=amounts.internalTotalLimit,
-    )
+    amounts = _amounts(record, money)
+    qualification = _decision(record, amounts, ctx, zone)
 
     safety = safety_figures(record, ctx.rules)
     financial = financial_figures(record, amounts, money)
@@ -120,6 +100,36 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         fx_note=currency_note(sub_ccy, report_ccy, fx_rate, currency_assumed),
         currency_assumed=currency_assumed,
         fx_rate=fx_rate,
+    )
+
+
+def _amounts(record: Qualification, money: MoneyOf) -> Amounts:
+    q = record.qualification
+    return Amounts(
+        currentEstimatedBacklog=money(record.currentEstimatedBacklog),
+        suretySingleProjectBondingCapacity=money(record.suretySingleProjectBondingCapacity),
+        suretyAggregateBondingCapacity=money(record.suretyAggregateBondingCapacity),
+        bankLineOfCreditTotal=money(record.bankLineOfCreditTotal),
+        bankLineOfCreditOutstanding=money(record.bankLineOfCreditOutstanding),
+        internalSingleLimit=money(q.internalSingleLimit),
+        internalTotalLimit=money(q.internalTotalLimit),
+    )
+
+
+def _decision(record: Qualification, amounts: Amounts, ctx: ReportContext, zone: ZoneInfo) -> QualificationDecision:
+    q = record.qualification
+    expires_day = local_day(q.dateExpires, zone) if q.dateExpires else None
+    return QualificationDecision(
+        status=q.status,
+        status_known=q.status in KNOWN_QUALIFICATION_STATUSES if q.status else False,
+        date_expires=q.dateExpires,
+        date_expires_local=expires_day,
+        days_to_expiry=days_between(ctx.as_of, expires_day) if expires_day else None,
+        summary=q.summary,
+        denial_reason=q.denialReason,
+        pre_expiration_status=q.preExpirationStatus,
+        internal_single_limit=amounts.internalSingleLimit,
+        internal_total_limit=amounts.internalTotalLimit,
     )
 
 
