@@ -43,8 +43,9 @@ class Packet:
 def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packet:
     """Transform and render one record into the configured formats (no file I/O).
 
-    Formats run in ``RENDERERS`` order, so the PDF (last) embeds the source record and, when one
-    was made, the workbook."""
+    Formats run in ``RENDERERS`` order, so the PDF embeds the source record and, when one was
+    made, the workbook; a format another renderer made on the way (the PDF's HTML) is not made
+    twice."""
     report = build_report(source.model, config.context)
     if config.redact:
         report = redact_report(report, config.redact)
@@ -57,11 +58,12 @@ def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packe
     outputs: dict[str, bytes] = {}
     warnings: list[str] = []
     for fmt, renderer in RENDERERS.items():
-        if fmt not in config.formats:
+        if fmt not in config.formats or fmt in outputs:  # already made on the way to another format
             continue
         options = dataclasses.replace(config.render, pdf_variant=config.pdf_variant, attachments=tuple(attachments))
         rendered = renderer(report, options)
         outputs[fmt] = rendered.data
+        outputs.update((k, v) for k, v in rendered.also.items() if k in config.formats and k not in outputs)
         warnings.extend(rendered.warnings)
         if fmt == "xlsx":
             attachments.append((f"{name}.xlsx", rendered.data, "Prequalification workbook"))

@@ -1,9 +1,10 @@
 """Render stage: one interface for every output format (coverage.py's ``Reporter`` is the model).
 
-Input: a ``Report`` and ``RenderOptions``. Output: ``Rendered`` (the file's bytes and any
-warnings). ``RENDERERS`` maps each ``--formats`` name to its renderer, in the order they run:
-the PDF comes last because it embeds what ``RenderOptions.attachments`` holds (the source record,
-and the workbook when one was made).
+Input: a ``Report`` and ``RenderOptions``. Output: ``Rendered`` (the file's bytes, any warnings,
+and any other format made on the way: the PDF hands back the HTML it was printed from, so asking
+for both renders the HTML once). ``RENDERERS`` maps each ``--formats`` name to its renderer, in
+the order they run: the PDF after the workbook, because it embeds what
+``RenderOptions.attachments`` holds (the source record, and the workbook when one was made).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from reporter.transform.model import Report
 class Rendered:
     data: bytes
     warnings: list[str] = field(default_factory=list)
+    also: dict[str, bytes] = field(default_factory=dict)  # other formats made on the way
 
 
 class Renderer(Protocol):
@@ -42,16 +44,17 @@ def html_renderer(report: Report, options: RenderOptions) -> Rendered:
 
 
 def pdf_renderer(report: Report, options: RenderOptions) -> Rendered:
-    result = render_pdf(render_html(report, options), attachments=list(options.attachments), variant=options.pdf_variant)
+    html = render_html(report, options)
+    result = render_pdf(html, attachments=list(options.attachments), variant=options.pdf_variant)
     warnings = list(result.warnings)
     if result.blocked:
         warnings.append(f"refused to load {len(result.blocked)} external resource(s) named in the record")
-    return Rendered(result.data, warnings)
+    return Rendered(result.data, warnings, {"html": html.encode("utf-8")})
 
 
 RENDERERS: dict[str, Renderer] = {
     "json": json_renderer,
     "xlsx": xlsx_renderer,
-    "html": html_renderer,
     "pdf": pdf_renderer,
+    "html": html_renderer,
 }
