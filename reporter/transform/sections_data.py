@@ -78,12 +78,16 @@ def expiry_status(day: date | None, as_of: date, project: Project, warn_days: in
     return ExpiryStatus(Expiry.CURRENT, days)
 
 
+# Per section, worked out once: every registry column's field, and those holding money.
+_FIELDS = {spec.key: tuple(c.field for c in sheet_columns(spec)) for spec in SECTIONS}
+_MONEY = {spec.key: tuple(c.field for c in sheet_columns(spec) if c.kind == "money") for spec in SECTIONS}
+
+
 def _registry_row(item: Any, spec: SectionSpec, money: MoneyOf) -> SectionRow:
     """A row whose every column is the item's field of that name (money converted)."""
-    row: SectionRow = {}
-    for c in sheet_columns(spec):
-        value = getattr(item, c.field)
-        row[c.field] = money(value) if c.kind == "money" else value
+    row: SectionRow = {name: getattr(item, name) for name in _FIELDS[spec.key]}
+    for name in _MONEY[spec.key]:
+        row[name] = money(row[name])
     row["otherFields"] = item.other_fields
     return row
 
