@@ -16,7 +16,6 @@ from reporter.render.html import render_html
 from reporter.render.json import render_json
 from reporter.render.options import RenderOptions
 from reporter.render.pdf import render_pdf
-from reporter.render.xlsx import render_xlsx
 from reporter.transform.model import Report
 
 
@@ -36,6 +35,10 @@ def json_renderer(report: Report, options: RenderOptions) -> Rendered:
 
 
 def xlsx_renderer(report: Report, options: RenderOptions) -> Rendered:
+    # Imported here, not at the top: openpyxl adds about 14 MiB to every worker process, and a
+    # PDF-only build (``--formats pdf``) never needs it. (Not a cycle: xlsx imports nothing of this.)
+    from reporter.render.xlsx import render_xlsx
+
     return Rendered(render_xlsx(report, options))
 
 
