@@ -235,7 +235,7 @@ def config_from_manifest(build: dict, out_dir: Path, *, formats: tuple[str, ...]
         fx = FxTable(tuple(
             FxRate(parse_user_date(r["date"]), r["base"], r["quote"], Decimal(r["rate"])) for r in fx_rows
         )) if fx_rows else None
-        ctx_kwargs = dict(
+        ctx_kwargs: dict[str, Any] = dict(
             as_of=parse_user_date(build["asOf"]),
             timezone=build.get("timezone") or "UTC",
             locale=build.get("locale") or "en_US",

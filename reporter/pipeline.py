@@ -18,7 +18,7 @@ from typing import Any
 from reporter.api.saved import SourceRecord, load_file_items
 from reporter.api.side_files import is_side_file
 from reporter.config import BuildConfig
-from reporter.deliver.manifest import file_entry
+from reporter.deliver.manifest import FileEntry, file_entry
 from reporter.errors import ReporterError
 from reporter.fsio import atomic_write
 from reporter.jsonio import dumps_exact
@@ -77,8 +77,8 @@ def source_json(raw: dict[str, Any], config: BuildConfig) -> bytes:
     return (dumps_exact(mask_tax_fields(raw, config.context.show_tax_id)) + "\n").encode("utf-8")
 
 
-def write_packet(packet: Packet, out_dir: Path) -> dict[str, dict[str, Any]]:
-    files: dict[str, dict[str, Any]] = {}
+def write_packet(packet: Packet, out_dir: Path) -> dict[str, FileEntry]:
+    files: dict[str, FileEntry] = {}
     order = ("pdf", "xlsx", "json", "html")
     for fmt in sorted(packet.outputs, key=order.index):
         path = out_dir / f"{packet.name}.{fmt}"

@@ -70,7 +70,7 @@ def grouped_bar_chart(
         _text(LEFT, 9, title, size=8.5, anchor="start", fill="#14365d", weight="bold"),
     ]
     if len(series) > 1:  # legend, right-aligned beside the title
-        x = WIDTH - RIGHT
+        x: float = WIDTH - RIGHT
         for s in reversed(series):
             parts.append(_text(x, 9, s.name, size=7, anchor="end"))
             x -= 4.2 * len(s.name) + 8
