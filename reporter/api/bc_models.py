@@ -32,6 +32,7 @@ from reporter.api.models import (
     Text,
     Timestamp,
     WireModel,
+    none_to_list,
 )
 
 KNOWN_CURRENCIES = frozenset({"AUD", "CAD", "EUR", "GBP", "USD", "NZD"})
@@ -72,13 +73,9 @@ StringList = Annotated[list[str], BeforeValidator(_string_list)]
 LineValue = Annotated[Decimal | str | None, BeforeValidator(_line_value)]
 
 
-def _none_to_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
-ListCertificate = Annotated[list["Certificate"], BeforeValidator(_none_to_list)]
-ListInvitee = Annotated[list["Invitee"], BeforeValidator(_none_to_list)]
-ListOffice = Annotated[list["Office"], BeforeValidator(_none_to_list)]
+ListCertificate = Annotated[list["Certificate"], BeforeValidator(none_to_list)]
+ListInvitee = Annotated[list["Invitee"], BeforeValidator(none_to_list)]
+ListOffice = Annotated[list["Office"], BeforeValidator(none_to_list)]
 
 
 class BcCompany(WireModel):

@@ -19,17 +19,13 @@ from urllib.parse import quote
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from reporter.api.models import Int, Text, Timestamp, WireModel
+from reporter.api.models import Int, Text, Timestamp, WireModel, none_to_list
 
 STORAGE_URN_PREFIX = "urn:adsk.objects:os.object:"
 
 
-def _none_to_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
-ListResource = Annotated[list["Resource"], BeforeValidator(_none_to_list)]
-ListStr = Annotated[list[str], BeforeValidator(_none_to_list)]
+ListResource = Annotated[list["Resource"], BeforeValidator(none_to_list)]
+ListStr = Annotated[list[str], BeforeValidator(none_to_list)]
 
 
 class Extension(WireModel):

@@ -26,6 +26,7 @@ from reporter.api.models import (
     Text,
     Timestamp,
     WireModel,
+    none_to_list,
 )
 
 KNOWN_FLAG_TYPES = frozenset(
@@ -54,13 +55,9 @@ METRIC_FIELDS = (
 BENCHMARK_NAMES = ("debt", "liquidity", "profitability", "turnover", "overallBenchmarking")
 
 
-def _none_to_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
-ListCustomRatio = Annotated[list["CustomRatio"], BeforeValidator(_none_to_list)]
-ListStatement = Annotated[list["Statement"], BeforeValidator(_none_to_list)]
-ListYearScore = Annotated[list["YearScore"], BeforeValidator(_none_to_list)]
+ListCustomRatio = Annotated[list["CustomRatio"], BeforeValidator(none_to_list)]
+ListStatement = Annotated[list["Statement"], BeforeValidator(none_to_list)]
+ListYearScore = Annotated[list["YearScore"], BeforeValidator(none_to_list)]
 
 
 class Benchmarks(WireModel):

@@ -262,11 +262,12 @@ class CustomQuestion(WireModel):
     booleanResponse: bool | None = None
 
 
-def _list(value: Any) -> Any:
+def none_to_list(value: Any) -> Any:
+    """A list field the API sends as null reads as empty (every wire model module uses this one)."""
     return [] if value is None else value
 
 
-ListOf = Annotated[list[T], BeforeValidator(_list)]  # a list; null reads as empty
+ListOf = Annotated[list[T], BeforeValidator(none_to_list)]  # a list; null reads as empty
 
 
 class Qualification(WireModel):
