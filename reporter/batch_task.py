@@ -104,10 +104,9 @@ def build_task(task: Task) -> tuple[Item, Any]:
         item.company_id, item.company_name = text_or_none(source.model.id), text_or_none(source.model.companyName)
         packet = pipeline.render_packet(source, task.config, task.name)
         _check_parent()
-        files: dict[str, Any] = pipeline.write_packet(packet, task.config.out_dir)
-        item.files = {k: v if isinstance(v, FileEntry) else FileEntry.from_json(v) for k, v in files.items()}
+        item.files = pipeline.write_packet(packet, task.config.out_dir)
         _check_parent()
-        item.source_record = write_source(task.raw, task.name, task.config)
+        item.source_record = write_source(packet.source, task.name, task.config)
     except ParentGone:
         os._exit(1)
     except Exception as exc:  # a bug in one record must not end the batch
@@ -123,11 +122,11 @@ def build_task(task: Task) -> tuple[Item, Any]:
     return item, slim_report(r)
 
 
-def write_source(raw: dict[str, Any], name: str, config: BuildConfig) -> FileEntry:
+def write_source(archived: bytes, name: str, config: BuildConfig) -> FileEntry:
     """Keep the record as received beside its packet (``sources/<name>.json``, tax ids masked
     unless ``--show-tax-id``): the archive can be re-checked and re-rendered (``reporter send
     --redact``) without the API."""
-    return write_in_folder(config.out_dir, f"{SOURCES_DIR}/{name}.json", pipeline.source_json(raw, config))
+    return write_in_folder(config.out_dir, f"{SOURCES_DIR}/{name}.json", archived)
 
 
 def slim_report(report: Any) -> Any:

@@ -39,6 +39,7 @@ class Packet:
     report: Report
     outputs: dict[str, bytes]
     warnings: list[str]
+    source: bytes = b""  # the record as received, for the archive: embedded in the PDF and kept in sources/
 
 
 def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packet:
@@ -50,12 +51,13 @@ def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packe
     report = build_report(source.model, config.context)
     if config.redact:
         report = redact_report(report, config.redact)
+    archived = source_json(source.raw, config)  # made once: the PDF embeds it, the batch keeps it
     attachments: list[tuple[str, bytes, str]] = []
     if "pdf" in config.formats:
         note = "TradeTapp qualification record as received" + (
             "" if config.context.show_tax_id else " (tax ids masked to the last 4)"
         )
-        attachments.append((f"{name}.source.json", source_json(source.raw, config), note))
+        attachments.append((f"{name}.source.json", archived, note))
     outputs: dict[str, bytes] = {}
     warnings: list[str] = []
     for fmt, renderer in RENDERERS.items():
@@ -68,7 +70,7 @@ def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packe
         warnings.extend(rendered.warnings)
         if fmt == "xlsx":
             attachments.append((f"{name}.xlsx", rendered.data, "Prequalification workbook"))
-    return Packet(name=name, report=report, outputs=outputs, warnings=warnings)
+    return Packet(name=name, report=report, outputs=outputs, warnings=warnings, source=archived)
 
 
 def source_json(raw: dict[str, Any], config: BuildConfig) -> bytes:

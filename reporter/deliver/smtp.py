@@ -22,9 +22,8 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any
 
+from reporter.api.settings import is_loopback  # the one loopback rule, shared with the API clients
 from reporter.errors import DeliveryError
-
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,7 @@ def _secure_and_login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
         smtp.ehlo()
     if not settings.user:
         return
-    if settings.tls == "none" and settings.host not in _LOCAL_HOSTS:
+    if settings.tls == "none" and not is_loopback(settings.host):
         raise DeliveryError(f"refusing to send the SMTP password to {where} without TLS: use --tls starttls or --tls ssl")
     try:
         _login(smtp, settings.user, settings.password or "")
