@@ -34,9 +34,14 @@ def make_pool(jobs: int) -> concurrent.futures.Executor | None:
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),)
-    )
+    try:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),)
+        )
+    except OSError as exc:  # no usable /dev/shm (some containers, chroots): semaphores cannot be made
+        log.warning("cannot start %d worker processes (%s: %s); building in this process, as with --jobs 1",
+                    jobs, type(exc).__name__, exc)
+        return None
     list(pool.map(_warm, range(jobs)))  # start every worker before the event loop's threads
     return pool
 

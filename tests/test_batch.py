@@ -409,3 +409,22 @@ def test_a_changed_stylesheet_rebuilds(tmp_path, capsys):
     assert main(argv) == 0
     assert "built 1, unchanged 0" in capsys.readouterr().err
     assert "darkred" in next(out.glob("*.html")).read_text()
+
+
+def test_no_worker_processes_falls_back_to_building_in_process(tmp_path, monkeypatch, caplog):
+    # Seen in a chroot without /dev/shm: multiprocessing's semaphores fail with PermissionError.
+    import concurrent.futures
+
+    from reporter import batch_pool
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    with caplog.at_level("WARNING", logger="reporter.batch"):
+        assert batch_pool.make_pool(2) is None
+    assert "cannot start 2 worker processes (PermissionError" in caplog.text
+    out = tmp_path / "out"
+    ex = str(SAMPLES / "gr8-builders.json")
+    assert main(["build", ex, "--out", str(out), "--formats", "json", "--jobs", "2", "-q"]) == 0
+    assert (out / "manifest.json").exists()
