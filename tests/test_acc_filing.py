@@ -344,3 +344,50 @@ def test_usage_errors_are_one_line(folder, aps, bc, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "changed since it was built" in err and len(err.strip().splitlines()) == 1
     assert not aps.s3.requests
+
+
+def test_every_file_option_is_in_the_readme(capsys):
+    from conftest import ROOT
+
+    with pytest.raises(SystemExit):
+        main(["file", "--help"])
+    import re
+
+    options = set(re.findall(r"--[a-z][a-z-]*[a-z]", capsys.readouterr().out)) - {"--help", "--debug", "--quiet"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert options and not sorted(o for o in options if o not in readme)
+
+
+def test_filed_entries_take_other_listed_files_but_never_kept_sources(folder):
+    manifest = read_manifest(folder)
+    manifest.extra["bidPackages"] = [{"id": "p1", "projectId": "x", "bidLeveling": {
+        "path": "bid-leveling.xlsx", "sha256": "a" * 64, "bytes": 3}, "award": [
+        {"path": "award.pdf", "sha256": "b" * 64, "bytes": 4}, {"path": "sources/raw.json", "sha256": "c" * 64,
+                                                                 "bytes": 5}]}]
+    paths = [e.path for e in filed_entries(manifest)]
+    assert "bid-leveling.xlsx" in paths and "award.pdf" in paths
+    assert not any(p.startswith("sources/") for p in paths)
+    assert len(paths) == len(set(paths))
+
+
+def test_signed_uploads_retry_5xx_and_refuse_plain_http_away_from_this_machine():
+    import httpx
+
+    from reporter.api.signed_s3 import SignedUploader
+    from reporter.errors import UnsafeUrl
+
+    seen = []
+
+    def answer(request):
+        seen.append(request)
+        return httpx.Response(503 if len(seen) < 3 else 200)
+
+    async def go():
+        async with SignedUploader(transport=httpx.MockTransport(answer), sleep=lambda s: asyncio.sleep(0)) as s3:
+            await s3.put_parts(["https://bucket.s3.example/part1?X-Amz-Signature=x"], [b"bytes"])
+            with pytest.raises(UnsafeUrl):
+                await s3.put("http://bucket.s3.example/part2", b"x", "part 2")
+
+    asyncio.run(go())
+    assert len(seen) == 3 and all("authorization" not in r.headers for r in seen)
+    assert seen[-1].content == b"bytes"
