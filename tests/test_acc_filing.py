@@ -118,6 +118,7 @@ def test_first_filing_creates_the_folder_path_and_one_item_per_file(folder, aps,
         assert rec.filed and rec.project_id == PROJECT and rec.folder_id == target
         assert rec.item_id == aps.items_in(target)[path] and rec.version_id in aps.versions
     assert f"{len(names)} new, 0 new versions, 0 unchanged" in out
+    assert main(["verify", str(folder), "-q"]) == 0  # the records do not disturb the folder's check
     # the BuildingConnected read: the projects and packages linked to this ACC project (bare UUID)
     for path in ("/v3/projects", "/v2/bid-packages"):
         asked = bc.requests_to(rf".*{path}")
@@ -391,3 +392,18 @@ def test_signed_uploads_retry_5xx_and_refuse_plain_http_away_from_this_machine()
     asyncio.run(go())
     assert len(seen) == 3 and all("authorization" not in r.headers for r in seen)
     assert seen[-1].content == b"bytes"
+
+
+def test_bid_package_mode_reads_the_projects_link_or_says_it_is_missing(folder, aps, bc, scenario, capsys):
+    doc = json.loads((folder / "manifest.json").read_text())
+    doc["bidPackages"] = {"main": {"projectId": scenario.project_id, "name": "Electrical"}}
+    (folder / "manifest.json").write_text(json.dumps(doc, indent=2))
+    assert _cli(folder, aps, bc, "--dry-run") == 0, capsys.readouterr().err
+    assert "Project Files/Prequalification/Electrical/" in capsys.readouterr().out
+    assert bc.requests_to(rf".*/v3/projects/{scenario.project_id}")
+    for obj in (*bc.data.projects, *bc.data.bid_packages):
+        obj["currentAccLinkedProjectId"] = obj["currentAccLinkedHubId"] = None
+    assert _cli(folder, aps, bc) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not linked to an ACC project" in err and "--acc-project" in err
+    assert [r for r in aps.requests if r.method == "POST"] == []
