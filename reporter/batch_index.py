@@ -23,6 +23,7 @@ from reporter.deliver.manifest import (
     previous_items,
     write_manifest,
 )
+from reporter.deliver.manifest_acc import carried_acc, previous_acc
 from reporter.errors import DeliveryError
 
 
@@ -32,6 +33,7 @@ class RunIndex:
         self.build = build
         self.interval = interval
         self.earlier: dict[str, Item] = previous_items(out_dir)
+        self.earlier_acc = previous_acc(out_dir)  # ``reporter file`` records, kept for the files still listed
         self.items: list[tuple[int, Item]] = []
         self.started: set[str] = set()  # companies handed to a worker: their earlier files may be replaced
         self.last_write = 0.0
@@ -75,7 +77,9 @@ class RunIndex:
         """Rewrite the manifest. During the run a failure is remembered (the records go on, and a
         later write may well succeed); the final write raises it."""
         try:
-            write_manifest(self.out_dir, Manifest(items=items, build=self.build, leveling=leveling))
+            manifest = Manifest(items=items, build=self.build, leveling=leveling)
+            manifest.acc_filing = carried_acc(self.earlier_acc, manifest)
+            write_manifest(self.out_dir, manifest)
         except DeliveryError as exc:
             self.write_error = exc  # reported by the run's end when the final write fails too
             if final:

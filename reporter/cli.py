@@ -18,7 +18,7 @@ from reporter import __version__
 from reporter.errors import ReporterError
 
 # Subcommand modules, in the order `reporter --help` lists them.
-COMMANDS = ("build", "fetch", "login", "logout", "whoami", "verify", "send")
+COMMANDS = ("build", "fetch", "login", "logout", "whoami", "verify", "send", "file")
 
 log = logging.getLogger("reporter")
 

@@ -471,3 +471,17 @@ def test_refresh_and_revoke_go_through_a_given_transport(tmp_path):
     assert body["client_id"] == [CLIENT_ID]
     assert asyncio.run(revoke_tokens(store.load(), transport=transport)) == []
     assert [r.url.path for r in seen[1:]] == ["/authentication/v2/revoke"] * 2
+
+
+def test_login_acc_upload_asks_for_the_write_scopes_and_says_so(env):
+    rc, out, err = _login(env, "--acc-upload")
+    assert rc == 0, err
+    authorize = next(r for r in env.aps.requests if r.path.endswith("/authorize"))
+    assert authorize.params["scope"].split() == ["data:read", "data:write", "data:create"]
+    assert "may file packets into ACC Docs" in out
+
+
+def test_login_without_acc_upload_says_how_to_get_the_write_scopes(env):
+    rc, out, err = _login(env)
+    assert rc == 0, err
+    assert "sign in with --acc-upload (data:write data:create)" in out

@@ -8,6 +8,9 @@
     paging       has_next, next_offset, next_step (cursor and offset paging)
     http         ApiClient, Limits (the generic, layered client every API client builds on)
     tradetapp    TradeTappClient, fetch_me (TradeTapp v2 on top of ApiClient)
+    data_management  DataManagementClient (APS Data Management + OSS: filing into ACC Docs)
+    signed_s3    SignedUploader (the signed S3 part PUTs: never a token)
+    acc_links    AccLinksClient, AccLink, link_of (BC projects/packages linked to an ACC project)
     fetch        FetchResult, fetch_records, SaveOutcome, save_fetched (many companies at once)
     tokens       TokenProvider, StaticToken, SignedInTokens, resolve_token_provider
     auth         AuthSettings, sign_in, refresh_tokens, revoke_tokens (APS OAuth with PKCE)

@@ -1,6 +1,7 @@
 """`reporter login`: sign in to Autodesk (APS) in the browser and keep the tokens for later runs.
 
-Input: ``--no-browser``, ``--timeout S``, ``--scope``; the APS app settings from the environment
+Input: ``--no-browser``, ``--timeout S``, ``--scope``, ``--acc-upload`` (adds ``data:write
+data:create``, which ``reporter file`` needs); the APS app settings from the environment
 (``APS_CLIENT_ID``, ``APS_CALLBACK_URL``, ``APS_AUTH_BASE_URL``). Output: tokens in the token store,
 one line saying where; exit 0. Errors are ``SignInError`` with a message the user can act on.
 """
@@ -12,6 +13,7 @@ import os
 
 from reporter.api.auth import DEFAULT_LOGIN_TIMEOUT, DEFAULT_SCOPE, AuthSettings, sign_in
 from reporter.api.token_store import choose_store
+from reporter.deliver.acc_filing import UPLOAD_SCOPES
 from reporter.errors import UsageError
 
 
@@ -37,13 +39,20 @@ def register(sub, common) -> None:
         default=DEFAULT_SCOPE,
         help=f"space-separated scopes (default {DEFAULT_SCOPE!r}; add 'data:write data:create' for flags)",
     )
+    p.add_argument(
+        "--acc-upload", action="store_true",
+        help=f"also ask for {UPLOAD_SCOPES!r}, which 'reporter file' needs to put packets in ACC Docs",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    settings = AuthSettings.from_env(scope=args.scope)
+    scope = args.scope
+    if args.acc_upload:
+        scope = " ".join(dict.fromkeys([*scope.replace(",", " ").split(), *UPLOAD_SCOPES.split()]))
+    settings = AuthSettings.from_env(scope=scope)
     store = choose_store()
     quiet = getattr(args, "quiet", False)
     tokens = asyncio.run(
@@ -51,6 +60,11 @@ def run(args) -> int:
     )
     if not quiet:
         print(f"Signed in (scope {tokens.scope}). The sign-in is kept in {store.location}.", flush=True)
+        granted = set((tokens.scope or "").split())
+        if set(UPLOAD_SCOPES.split()) <= granted:
+            print("This sign-in may file packets into ACC Docs ('reporter file').")
+        else:
+            print(f"To file packets into ACC Docs ('reporter file'), sign in with --acc-upload ({UPLOAD_SCOPES}).")
         if os.environ.get("APS_ACCESS_TOKEN"):
             print("Note: APS_ACCESS_TOKEN is set and takes precedence over this sign-in until you unset it.")
     return 0

@@ -9,10 +9,14 @@ that ``verify``, ``send`` and the redacted re-render share. No other module know
      "items": [{"input", "companyId", "companyName", "status": "ok"|"error", "error",
                 "files": {"pdf": {"path", "sha256", "bytes"}, ...}, "source", "sourceRecord",
                 "verdict", "qualificationStatus", "flagCounts", "topFlags", "warnings",
-                "fromEarlierRun", "refreshError"}]}
+                "fromEarlierRun", "refreshError"}],
+     "accFiling": {"<path>": {...}}}   # reporter.deliver.acc_records
 
 Paths are relative to the folder. Keys this version does not know are kept (``extra``) and
 written back unchanged, so a newer tool's additions survive an older tool's rewrite.
+
+ACC filing records (``accFiling``) are typed here (``Manifest.acc_filing``); the functions that
+rewrite only them, and say which files are filed, are ``reporter.deliver.manifest_acc``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 from reporter import __version__
 from reporter.dates import format_iso
+from reporter.deliver.acc_records import AccRecord, records_from_json, records_to_json
 from reporter.errors import DeliveryError
 from reporter.fsio import atomic_write, inside, sha256_bytes
 
@@ -36,7 +41,8 @@ _ITEM_KEYS = (
     "input", "companyId", "companyName", "status", "error", "files", "source", "sourceRecord", "verdict",
     "qualificationStatus", "flagCounts", "topFlags", "warnings", "fromEarlierRun", "refreshError",
 )
-_TOP_KEYS = ("generatedAt", "reporterVersion", "build", "leveling", "items")
+_TOP_KEYS = ("generatedAt", "reporterVersion", "build", "leveling", "items", "accFiling")
+ACC_KEY = "accFiling"
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ class Manifest:
     generated_at: str | None = None
     reporter_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    acc_filing: dict[str, AccRecord] = field(default_factory=dict)  # by path in the folder
 
     def ok_items(self) -> list[Item]:
         return [i for i in self.items if i.ok]
@@ -189,6 +196,8 @@ class Manifest:
         if self.leveling:
             doc["leveling"] = self.leveling.to_json()
         doc["items"] = [i.to_json() for i in self.items]
+        if self.acc_filing:
+            doc[ACC_KEY] = records_to_json(self.acc_filing)
         return doc
 
 
@@ -226,6 +235,7 @@ def read_manifest(folder: Path) -> Manifest:
         generated_at=doc.get("generatedAt") if isinstance(doc.get("generatedAt"), str) else None,
         reporter_version=doc.get("reporterVersion") if isinstance(doc.get("reporterVersion"), str) else None,
         extra={k: v for k, v in doc.items() if k not in _TOP_KEYS},
+        acc_filing=records_from_json(doc.get(ACC_KEY)),
     )
 
 

@@ -1,0 +1,67 @@
+"""`reporter file DIR`: file a built folder's packets into the project's ACC Docs folder.
+
+Input: a folder written by ``reporter build``; ``--acc-hub`` / ``--acc-project`` (or, for a folder
+built from a bid package, its ACC link in BuildingConnected), ``--folder``, ``--dry-run``,
+``--aps-base-url`` / ``--bc-base-url``, ``--token-file``. Output: one line per file created, versioned
+(or, with ``--dry-run``, skipped too) and a summary line; the ACC ids recorded in the manifest.
+Exit 0 all filed, 1 a failure (one line: a re-run finishes what is missing), 2 a usage error or
+a refused (bidder-shared) folder. The work is ``reporter.deliver.acc_filing``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from reporter.batch_lock import FolderLock
+from reporter.commands.api_options import resolve_token_provider
+from reporter.deliver.acc_filing import CREATE, SKIP, UPLOAD_SCOPES, VERSION, FilingRequest, file_folder
+from reporter.deliver.acc_target import DEFAULT_FOLDER
+from reporter.errors import UsageError
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "file", parents=[common],
+        help="file a built folder's packets into the project's ACC Docs folder",
+        description="Upload every file the manifest lists (packets, workbooks, leveling, the manifest) into "
+        "ACC Docs through APS Data Management: a first version, or a new version of the item with the same "
+        f"name; unchanged files are skipped. Needs a sign-in with the scopes data:read {UPLOAD_SCOPES} "
+        "('reporter login --acc-upload'). Never files into a Docs folder BuildingConnected shares with bidders.",
+    )
+    p.add_argument("folder", metavar="DIR", help="a folder written by 'reporter build'")
+    p.add_argument("--acc-hub", metavar="ID", help="the ACC hub (account) id, with or without 'b.'")
+    p.add_argument("--acc-project", metavar="ID",
+                   help="the ACC project id (default for a bid-package folder: the package's ACC link)")
+    p.add_argument("--folder", dest="acc_folder", default=DEFAULT_FOLDER, metavar="PATH",
+                   help=f"the folder path in ACC Docs, from a top folder (default {DEFAULT_FOLDER!r}; "
+                   "{package}: the bid package, else the built folder's name)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be created, versioned or skipped")
+    p.add_argument("--aps-base-url", metavar="URL",
+                   help="APS base URL (default $APS_BASE_URL or https://developer.api.autodesk.com)")
+    p.add_argument("--bc-base-url", metavar="URL",
+                   help="BuildingConnected base URL (default $BUILDINGCONNECTED_BASE_URL or the Autodesk URL)")
+    p.add_argument("--token-file", metavar="FILE",
+                   help="read an access token from FILE (used as is: never refreshed or stored)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder (give a folder written by 'reporter build')")
+    request = FilingRequest(folder, hub=args.acc_hub, project=args.acc_project, folder_template=args.acc_folder,
+                            dry_run=args.dry_run, aps_base_url=args.aps_base_url, bc_base_url=args.bc_base_url)
+    tokens = resolve_token_provider(args)
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+    if args.dry_run:
+        outcome = asyncio.run(file_folder(request, tokens, say=say))
+    else:
+        with FolderLock(folder):
+            outcome = asyncio.run(file_folder(request, tokens, say=say))
+    if not args.quiet:
+        t = outcome.target
+        verb = "would file" if args.dry_run else "filed"
+        print(f"{verb} {len(outcome.planned)} files in {t.path_text} (ACC project {t.project_id}): "
+              f"{outcome.count(CREATE)} new, {outcome.count(VERSION)} new versions, {outcome.count(SKIP)} unchanged")
+    return 0
