@@ -12,6 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,31 @@ SOURCES_DIR = "sources"
 # The pid of the process that started this worker (None in the parent itself): a worker never
 # writes once that process is gone.
 _PARENT: int | None = None
+
+
+class TookTooLong(ReporterError):
+    """A record's transform and render ran past ``BuildConfig.record_seconds``."""
+
+
+@contextmanager
+def time_limit(seconds: float, label: str) -> Iterator[None]:
+    """Interrupt the work inside after ``seconds`` (SIGALRM; on a main thread, as in every worker and
+    a one-job build). A hostile record (a 100 KB name without spaces, thousands of rows) fails alone
+    instead of holding its worker for minutes."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TookTooLong(f"{label}: gave up after {seconds:g} s (the record is too large or too odd to lay out)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class ParentGone(Exception):
@@ -102,7 +131,8 @@ def build_task(task: Task) -> tuple[Item, Any]:
     try:
         source = validate_record(task.raw, task.label, show_tax_id=task.config.context.show_tax_id)
         item.company_id, item.company_name = text_or_none(source.model.id), text_or_none(source.model.companyName)
-        packet = pipeline.render_packet(source, task.config, task.name)
+        with time_limit(task.config.record_seconds, task.label):
+            packet = pipeline.render_packet(source, task.config, task.name)
         _check_parent()
         item.files = pipeline.write_packet(packet, task.config.out_dir)
         _check_parent()

@@ -18,6 +18,7 @@ from typing import Any
 
 from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
+from reporter.limits import MAX_RECORD_SECONDS
 from reporter.render.options import RenderOptions
 from reporter.render.pdf import DEFAULT_VARIANT
 from reporter.transform.fx import FxRate, FxTable
@@ -38,6 +39,7 @@ class BuildConfig:
     debug: bool = False
     redact: str | None = None  # "financial": copies without bank and surety figures
     rules_file: str | None = None
+    record_seconds: float = MAX_RECORD_SECONDS  # a record whose transform + render takes longer fails alone
 
 
 def parse_formats(text: str) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ MAX_RECORD_TEXT = 2_000_000
 MAX_LIST_ITEMS = 1_000
 MAX_OBJECT_KEYS = 1_000
 MAX_FILE_BYTES = 100_000_000
+MAX_RECORD_SECONDS = 300  # one record's transform + render (a 50-page packet takes ~30 s on a slow core)
 SHORT_TEXT_KEY_ENDINGS = (
     "name", "id", "code", "phone", "fax", "email", "state", "city", "zip", "zipcode", "number",
     "currency", "status", "type", "title", "website", "carrier", "region", "market",

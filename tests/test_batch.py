@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -428,3 +429,39 @@ def test_no_worker_processes_falls_back_to_building_in_process(tmp_path, monkeyp
     ex = str(SAMPLES / "gr8-builders.json")
     assert main(["build", ex, "--out", str(out), "--formats", "json", "--jobs", "2", "-q"]) == 0
     assert (out / "manifest.json").exists()
+
+
+def test_a_record_over_its_time_limit_fails_alone(tmp_path, monkeypatch):
+    # Issue 14 item 7: each record's render has a time limit; the next record is still built.
+    import asyncio
+    import dataclasses
+    import time as _time
+
+    from reporter import pipeline
+    from reporter.api.saved import load_file
+    from reporter.batch import run_batch
+    from reporter.config import BuildConfig
+    from reporter.transform.model import ReportContext
+
+    real = pipeline.render_packet
+
+    def slow_for_gr8(source, config, name):
+        if source.model.companyName == "Gr8 Builders":
+            _time.sleep(5)  # stands for a hostile record's layout; interrupted by the limit
+        return real(source, config, name)
+
+    monkeypatch.setattr(pipeline, "render_packet", slow_for_gr8)
+    records = load_file(SAMPLES / "gr8-builders.json") + load_file(SAMPLES / "harbor-glazing.json")
+
+    async def sources():
+        for r in records:
+            yield r.source, r
+
+    config = BuildConfig(out_dir=tmp_path, formats=("json",), context=ReportContext(as_of=date(2026, 12, 1)))
+    config = dataclasses.replace(config, record_seconds=0.5)
+    started = _time.monotonic()
+    outcome = asyncio.run(run_batch(sources(), config, jobs=1))
+    assert _time.monotonic() - started < 4.5  # the 5 s sleep was cut short
+    by_name = {i.company_name: i for i in outcome.items}
+    assert not by_name["Gr8 Builders"].ok and "gave up after 0.5 s" in by_name["Gr8 Builders"].error
+    assert by_name["Harbor Glazing & Curtain Wall LLC"].ok
