@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,16 @@ def test_a_custom_pattern_never_gives_a_windows_device_name(company):
 
     name = NamePattern("{companyName}").base({"companyName": company, "id": "x1"})
     assert SAFE.match(name) and name.upper() not in {"CON", "NUL", "COM1", "LPT9"}, name
+
+
+def test_a_project_with_a_name_and_no_number_names_files_by_the_project_name():
+    from datetime import date
+
+    from reporter.config import BuildConfig
+    from reporter.deliver.naming import NamePattern
+    from reporter.transform.model import Project, ReportContext
+
+    ctx = ReportContext(as_of=date(2026, 12, 1), project=Project(name="Harbor Point Tower"))
+    names = NamePattern.for_config(BuildConfig(out_dir=Path("."), context=ctx))
+    base = names.base({"companyName": "Redline Concrete", "id": "5b5626dcb2609a0bdd2b7550"})
+    assert base.startswith("harbor-point-tower_redline-concrete_PreQual_2026-12-01")

@@ -70,7 +70,9 @@ class NamePattern:
             "companyName": slugify(raw.get("companyName"), 60),
             "companyId": slugify(raw.get("id"), 40) if raw.get("id") else "noid",
             "uniqueId": slugify(raw.get("uniqueId"), 40) if raw.get("uniqueId") else "nouid",
-            "projectNumber": slugify(self.project_number, 30) if self.project_number else "noproject",
+            # a project known by name only: its name stands where its number would (not "noproject")
+            "projectNumber": slugify(self.project_number or self.project_name, 30)
+            if (self.project_number or self.project_name) else "noproject",
             "projectName": slugify(self.project_name, 40) if self.project_name else "noproject",
             "asOf": self.as_of,
         }
