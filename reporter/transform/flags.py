@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from reporter.errors import CurrencyError
+from reporter.transform.evidence import Finding
 from reporter.transform.model import (
     CapacityCheck,
     CertificateRow,
@@ -70,8 +71,8 @@ class _Flags:
         self.rules = rules
         self.items: list[Flag] = []
 
-    def add(self, rule: str, message: str, **evidence: Any) -> None:
-        severity = self.rules.severity(rule)
+    def add(self, rule: str, message: str, *, default: str | None = None, **evidence: Any) -> None:
+        severity = self.rules.severity(rule, default)
         if severity != OFF:  # one line, whatever the record's text holds
             self.items.append(Flag(rule, severity, " ".join(message.split()), evidence))
 
@@ -88,8 +89,12 @@ def evaluate(
     currency: str,
     currency_assumed: bool = False,
     submitted_currency: str | None = None,
+    findings: Sequence[Finding] = (),
 ) -> list[Flag]:
-    """Every flag the rules raise for these parts, most severe and most important first."""
+    """Every flag the rules raise for these parts, most severe and most important first.
+
+    ``findings`` (``reporter.transform.findings``: evidence, staleness, plausibility, legal, award)
+    become flags with the rules' severities."""
     ccy = currency
     out = _Flags(ctx.rules)
 
@@ -99,6 +104,9 @@ def evaluate(
     _qualification(out, qualification, ctx)
     _capacity(out, capacity, amt, ccy)
     _safety(out, safety, ctx)
+    _trade(out, safety)
+    for finding in findings:
+        out.add(finding.rule, finding.message, **finding.evidence)
     _insurance(out, insurance, ctx, ccy, amt)
     _financial(out, financial, ctx.rules)
     for c in certificates:
@@ -210,6 +218,25 @@ def _safety(out: _Flags, s: Safety, ctx: ReportContext) -> None:
                     year=r.year, hoursWorked=r.hours_worked)
 
 
+def _trade(out: _Flags, s: Safety) -> None:
+    """Pooled TRIR / DART (low-hours years left out) against the trade's BLS rate. A benchmark
+    that fell back to all construction (NAICS 23) is a weaker comparison: its flag is low by
+    default, and the flat ``safety.trir_caution`` ceiling still catches a bad rate at medium."""
+    bench = s.trade
+    if bench is None or s.judged is None or s.judged_unstable:
+        return
+    for rule, j, naics in (("safety.trir_trade", s.trade_trir, bench.trir_naics),
+                           ("safety.dart_trade", s.trade_dart, bench.dart_naics)):
+        if j is None or not j.exceeded:
+            continue
+        fallback = naics == "23"  # all construction, not the trade
+        note = f"; {bench.fallback_note}" if bench.fallback_note else ""
+        out.add(rule, f"{j.comparison}: above {_fmt(j.multiple)}x the trade rate over {_span(s.judged.years)}{note}",
+                default="low" if fallback else None, rate=_r4(j.rate), benchmark=j.benchmark, multiple=j.multiple,
+                ratio=_r4(j.ratio), naics=naics, trade=bench.naics, year=bench.year, source=bench.source,
+                fallback=fallback, years=list(s.judged.years), hoursWorked=s.judged.hours_worked)
+
+
 def _span(years: Sequence[int]) -> str:
     if not years:
         return "no years"
@@ -256,10 +283,12 @@ def _insurance(out: _Flags, insurance: Sequence[InsuranceRow], ctx: ReportContex
         rows = by_type.get(required, [])
         label = insurance_label(required)
         if not rows:
-            out.add("insurance.missing", f"{label}: not provided", insuranceType=required)
+            out.add("insurance.missing", f"{label}: not provided", insuranceType=required,
+                    default=rules.insurance_gap_severity("insurance.missing", required))
             continue
         if all(r.not_applicable for r in rows):
-            out.add("insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required)
+            out.add("insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required,
+                    default=rules.insurance_gap_severity("insurance.not_applicable", required))
             continue
         minimum = rules.insurance_minimums.get(required)
         if not minimum or convert is None:
