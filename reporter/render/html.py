@@ -41,7 +41,9 @@ from reporter.render.page_one import (
     TEMPLATE_LIMITS,
     MissingCoverage,
     clip,
+    evidence_lines,
     insurance_overview,
+    legal_shown,
     page_one_flag_count,
     safety_years,
 )
@@ -268,6 +270,8 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         flags_shown=page_one_flag_count(report, insurance, options.page_size),
         safety_years=safety_years(report),
         capacity={c.key: c for c in report.capacity},
+        evidence_lines=evidence_lines(report),
+        legal_shown=legal_shown(report),
     )
 
 

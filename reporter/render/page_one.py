@@ -31,11 +31,15 @@ NAME_MAX, AKA_MAX, NAME_CHARS, NAME_CHARS_LONG, NAME_LINE_COST, HEADER_MAX = 90,
 # coverages (the four usual ones first), with "and N more" pointing to the Insurance section.
 DENIAL_MAX, CARRIER_MAX, TYPE_MAX, TYPE_CHARS, INSURANCE_ROWS = 320, 60, 40, 20, 6
 LINE_MAX = 240  # a verdict reason or flag message on page one (in full under "All flags")
+# Issue 15 blocks (own partials under templates/page_one/): the legal box quotes at most
+# LEGAL_ROWS answers, each question and answer clipped; the evidence line is small print.
+LEGAL_ROWS, LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX, EVIDENCE_CHARS = 3, 90, 150, 135
 
 # The limits the templates read (Jinja globals of the same names).
 TEMPLATE_LIMITS = {
     "NAME_MAX": NAME_MAX, "NAME_CHARS": NAME_CHARS, "HEADER_MAX": HEADER_MAX, "AKA_MAX": AKA_MAX,
     "DENIAL_MAX": DENIAL_MAX, "CARRIER_MAX": CARRIER_MAX, "TYPE_MAX": TYPE_MAX, "LINE_MAX": LINE_MAX,
+    "LEGAL_QUESTION_MAX": LEGAL_QUESTION_MAX, "LEGAL_ANSWER_MAX": LEGAL_ANSWER_MAX,
 }
 
 
@@ -61,6 +65,7 @@ class SafetyColumn:
     dart: Decimal | None = None
     ltir: Decimal | None = None
     hours_worked: int | None = None
+    emr_not_submitted: bool = False  # the EMR was sent as 0 or blank (issue 15)
 
 
 def clip(value: Any, limit: int) -> str:
@@ -86,14 +91,70 @@ def safety_years(report: Report, n: int = 3) -> list[SafetyColumn]:
     """The last ``n`` years that have an EMR or an OSHA 300A entry, oldest first, merged per year."""
     emr = {e.year: e.value for e in report.safety.emr}
     osha = {y.year: y for y in report.safety.years if y.year is not None}
+    not_submitted = set(report.safety.emr_not_submitted)
     out = []
-    for year in sorted(set(emr) | set(osha))[-n:]:
+    for year in sorted(set(emr) | set(osha) | not_submitted)[-n:]:
         o = osha.get(year)
         out.append(SafetyColumn(
             year, emr.get(year), o is not None,
             o.trir if o else None, o.dart if o else None, o.ltir if o else None, o.hours_worked if o else None,
+            emr_not_submitted=year in not_submitted,
         ))
     return out
+
+
+def _years(years: Sequence[int | None]) -> str:
+    return ", ".join(str(y) for y in years if y is not None)
+
+
+def evidence_lines(report: Report) -> list[str]:
+    """Page one's small print on the evidence: how old the submission is, what was not
+    submitted, the trade benchmark comparison, the award's currency and the backlog basis."""
+    s, f = report.safety, report.financial
+    out = [report.submission_age] if report.submission_age else []
+    missing = [(what, _years(ys)) for what, ys in (
+        ("EMR", s.emr_not_submitted),
+        ("OSHA 300A hours", [y.year for y in s.years if y.no_hours]),
+        ("revenue", f.revenue_not_submitted),
+    ) if _years(ys)]
+    if missing:
+        out.append("Not submitted: " + "; ".join(f"{what} {years}" for what, years in missing))
+    if s.trade is not None and s.trade_trir is not None and s.judged is not None and s.judged.trir is not None:
+        line = s.trade_trir.comparison
+        if s.trade.trir_naics == "23":
+            line = line.replace(" for construction (", " for all construction (")
+        if s.trade.trir_naics == "23" and s.trade.naics != "23":
+            line += f" (no sourced BLS figure for {s.trade.title.lower()})"
+        elif s.trade.naics == "23":
+            line += " (no CSI code maps to a trade)"
+        if s.judged_unstable:
+            line += "; too few hours to judge"
+        elif s.low_hours_excluded:
+            line += f"; low-hours {_years(s.low_hours_excluded)} left out"
+        out.append(line)
+    if report.award is not None and report.award.note:
+        out.append(report.award.note)
+    if report.backlog_note and "totalLimit" in {c.key for c in report.capacity}:
+        out.append("Internal total limit: " + report.backlog_note[0].lower() + report.backlog_note[1:])
+    return out
+
+
+def legal_shown(report: Report) -> int:
+    return min(len(report.legal), LEGAL_ROWS)
+
+
+def _extra_lines(report: Report) -> int:
+    """Lines the issue-15 blocks take (evidence line, legal box) out of the flag list's room."""
+    used = 0
+    lines = evidence_lines(report)
+    if lines:
+        used += _lines(" · ".join(clip(line, LINE_MAX) for line in lines), EVIDENCE_CHARS)
+    if report.legal:
+        used += 2  # heading and the box's padding
+        used += sum(_lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
+                    for f in report.legal[:LEGAL_ROWS])
+        used += 1 if len(report.legal) > LEGAL_ROWS else 0
+    return used
 
 
 def _lines(text: str | None, per_line: int) -> int:
@@ -118,6 +179,7 @@ def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], p
     used += _lines(aka, AKA_CHARS) - 1
     name = clip(report.company_name, NAME_MAX)
     used += NAME_LINE_COST * (_lines(name, NAME_CHARS if len(name) <= NAME_CHARS else NAME_CHARS_LONG) - 1)
+    used += _extra_lines(report)
     left = PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
     if sum(_lines(clip(f.message, LINE_MAX), FLAG_CHARS) for f in report.flags) <= left:
         return len(report.flags)

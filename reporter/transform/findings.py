@@ -27,7 +27,7 @@ Formatter = Callable[[Decimal], str]
 
 
 def legal_findings(record: Qualification, ctx: ReportContext) -> list[LegalFinding]:
-    return scan_questions(list(record.customQuestions), ctx.rules.legal_keywords)
+    return scan_questions(record.customQuestions.results, ctx.rules.legal_keywords)
 
 
 def _latest_osha_year(safety: Safety) -> int | None:

@@ -230,8 +230,14 @@ def _trade(out: _Flags, s: Safety) -> None:
         if j is None or not j.exceeded:
             continue
         fallback = naics == "23"  # all construction, not the trade
-        note = f"; {bench.fallback_note}" if bench.fallback_note else ""
-        out.add(rule, f"{j.comparison}: above {_fmt(j.multiple)}x the trade rate over {_span(s.judged.years)}{note}",
+        if bench.naics == "23":
+            why = "; no CSI code maps to a trade, so compared with all construction"
+        elif fallback:
+            why = f"; no sourced BLS figure for {bench.title.lower()} (NAICS {bench.naics}), so compared with all construction"
+        else:
+            why = ""
+        comparison = j.comparison.replace(" for construction (", " for all construction (") if fallback else j.comparison
+        out.add(rule, f"{comparison} over {_span(s.judged.years)}: above {_fmt(j.multiple)}x the rate{why}",
                 default="low" if fallback else None, rate=_r4(j.rate), benchmark=j.benchmark, multiple=j.multiple,
                 ratio=_r4(j.ratio), naics=naics, trade=bench.naics, year=bench.year, source=bench.source,
                 fallback=fallback, years=list(s.judged.years), hoursWorked=s.judged.hours_worked)
