@@ -19,6 +19,7 @@ first (``CATALOG`` order), one per rule ("and N more like it" when a rule fired 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -339,6 +340,14 @@ def verdict(flags: list[Flag], qualification: QualificationDecision) -> tuple[st
     return "green", [f"{text}; no high or medium flags"]
 
 
+_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")  # QUALIFIED_WITH_EXCEPTIONS, GENERAL_LIABILITY
+
+
+def plain_words(text: str) -> str:
+    """A verdict reason without enum codes: ``QUALIFIED_WITH_EXCEPTIONS`` -> ``qualified with exceptions``."""
+    return _CODE.sub(lambda m: m.group(0).replace("_", " ").lower(), text)
+
+
 def _reasons(flags: list[Flag]) -> list[str]:
     by_rule: dict[str, list[Flag]] = {}
     for f in sorted(flags, key=lambda f: PRIORITY.get(f.rule, 999)):
@@ -346,5 +355,5 @@ def _reasons(flags: list[Flag]) -> list[str]:
     reasons: list[str] = []
     for group in list(by_rule.values())[:MAX_REASONS]:
         more = len(group) - 1
-        reasons.append(group[0].message + (f" (and {more} more like it)" if more else ""))
+        reasons.append(plain_words(group[0].message) + (f" (and {more} more like it)" if more else ""))
     return reasons
