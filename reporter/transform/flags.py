@@ -72,7 +72,11 @@ class _Flags:
         self.rules = rules
         self.items: list[Flag] = []
 
-    def add(self, rule: str, message: str, *, default: str | None = None, **evidence: Any) -> None:
+    def add(self, rule: str, message: str, **evidence: Any) -> None:
+        self.add_at(None, rule, message, **evidence)
+
+    def add_at(self, default: str | None, rule: str, message: str, **evidence: Any) -> None:
+        """``add`` with a default severity other than the catalog's (a rules-file override wins)."""
         severity = self.rules.severity(rule, default)
         if severity != OFF:  # one line, whatever the record's text holds
             self.items.append(Flag(rule, severity, " ".join(message.split()), evidence))
@@ -238,8 +242,8 @@ def _trade(out: _Flags, s: Safety) -> None:
         else:
             why = ""
         comparison = j.comparison.replace(" for construction (", " for all construction (") if fallback else j.comparison
-        out.add(rule, f"{comparison} over {_span(s.judged.years)}: above {_fmt(j.multiple)}x the rate{why}",
-                default="low" if fallback else None, rate=_r4(j.rate), benchmark=j.benchmark, multiple=j.multiple,
+        out.add_at("low" if fallback else None, rule,
+                   f"{comparison} over {_span(s.judged.years)}: above {_fmt(j.multiple)}x the rate{why}", rate=_r4(j.rate), benchmark=j.benchmark, multiple=j.multiple,
                 ratio=_r4(j.ratio), naics=naics, trade=bench.naics, year=bench.year, source=bench.source,
                 fallback=fallback, years=list(s.judged.years), hoursWorked=s.judged.hours_worked)
 
@@ -290,12 +294,12 @@ def _insurance(out: _Flags, insurance: Sequence[InsuranceRow], ctx: ReportContex
         rows = by_type.get(required, [])
         label = insurance_label(required)
         if not rows:
-            out.add("insurance.missing", f"{label}: not provided", insuranceType=required,
-                    default=rules.insurance_gap_severity("insurance.missing", required))
+            out.add_at(rules.insurance_gap_severity("insurance.missing", required),
+                       "insurance.missing", f"{label}: not provided", insuranceType=required)
             continue
         if all(r.not_applicable for r in rows):
-            out.add("insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required,
-                    default=rules.insurance_gap_severity("insurance.not_applicable", required))
+            out.add_at(rules.insurance_gap_severity("insurance.not_applicable", required),
+                       "insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required)
             continue
         minimum = rules.insurance_minimums.get(required)
         if not minimum or convert is None:
