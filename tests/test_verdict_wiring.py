@@ -226,3 +226,11 @@ def test_bad_award_and_backlog_options_are_one_line_errors(tmp_path, capsys, arg
     rc = main(["build", str(SAMPLES / "summit-electrical-large.json"), "--out", str(tmp_path / "o"), "-q", *args])
     err = capsys.readouterr().err
     assert rc != 0 and message in err and "Traceback" not in err
+
+
+def test_a_tiny_sub_with_18400_hours_is_shown_not_judged_on_the_flat_trir_either():
+    rep = build(osha300Results=[osha(2023, 0, 0), osha(2024, 0, 0), osha(2025, 18_400, 1)])
+    assert rep.safety.three_year.trir == D(200_000) / D(18_400)  # still shown: 10.87
+    rules = by_rule(rep)
+    assert "safety.trir_high" not in rules and rules["safety.rates_unstable"].severity == "low"
+    assert "Not submitted: OSHA 300A hours 2023, 2024" in render_html(rep)

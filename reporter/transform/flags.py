@@ -209,7 +209,7 @@ def _safety(out: _Flags, s: Safety, ctx: ReportContext) -> None:
     span = _span(three.years)
     for key, rule, v, limit in (("trir", "safety.trir_high", three.trir, rules.trir_caution),
                                 ("dart", "safety.dart_high", three.dart, rules.dart_caution)):
-        if v is not None and v > limit:
+        if v is not None and v > limit and not s.judged_unstable:  # too few hours: shown, not judged
             out.add(rule, f"{key.upper()} {_fmt(v)} over {span} ({three.hours_worked:,} hours) above {limit}",
                     **{key: _r4(v)}, years=list(three.years), hoursWorked=three.hours_worked, threshold=limit)
     if not s.years:
