@@ -41,9 +41,9 @@ from reporter.render.page_one import (
     TEMPLATE_LIMITS,
     MissingCoverage,
     clip,
-    evidence_lines,
     insurance_overview,
     legal_shown,
+    page_one_evidence,
     page_one_flag_count,
     safety_years,
 )
@@ -270,8 +270,8 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         flags_shown=page_one_flag_count(report, insurance, options.page_size),
         safety_years=safety_years(report),
         capacity={c.key: c for c in report.capacity},
-        evidence_lines=evidence_lines(report),
-        legal_shown=legal_shown(report),
+        evidence_lines=page_one_evidence(report, insurance, options.page_size),
+        legal_shown=legal_shown(report, insurance, options.page_size),
     )
 
 

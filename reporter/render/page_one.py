@@ -139,21 +139,57 @@ def evidence_lines(report: Report) -> list[str]:
     return out
 
 
-def legal_shown(report: Report) -> int:
-    return min(len(report.legal), LEGAL_ROWS)
+def _legal_row_lines(f: Any) -> int:
+    return _lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
 
 
-def _extra_lines(report: Report) -> int:
-    """Lines the issue-15 blocks take (evidence line, legal box) out of the flag list's room."""
-    used = 0
+def _room(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str) -> int:
+    """Lines left for the issue-15 blocks once the fixed blocks, ``MIN_FLAGS`` flags and the
+    "and N more" line are placed."""
+    return PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - _fixed_lines(report, insurance_rows) - MIN_FLAGS - 1
+
+
+def page_one_evidence(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> list[str]:
+    """``evidence_lines``, cut to the submission age and what was not submitted on a crowded page
+    (the full comparison is in the flags and the JSON)."""
     lines = evidence_lines(report)
-    if lines:
-        used += _lines(" · ".join(clip(line, LINE_MAX) for line in lines), EVIDENCE_CHARS)
+    legal = 1 if report.legal else 0
+    if _text_lines(lines) + legal <= _room(report, insurance_rows, page_size):
+        return lines
+    keep = [line for line in lines if line.startswith(("Submission last updated", "Not submitted"))]
+    return keep[:1] if _text_lines(keep) + legal > _room(report, insurance_rows, page_size) else keep
+
+
+def _legal_row_lines(f: Any) -> int:
+    return _lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
+
+
+def legal_shown(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> int:
+    """How many quoted answers the legal box shows: what fits next to the other blocks and
+    ``MIN_FLAGS`` flags (none on a crowded page: the box is then one line pointing to "All flags")."""
+    if not report.legal:
+        return 0
+    left = _room(report, insurance_rows, page_size) - _text_lines(page_one_evidence(report, insurance_rows, page_size))
+    left -= 3  # the box's heading, padding and "and N more"
+    shown = 0
+    for f in report.legal[:LEGAL_ROWS]:
+        left -= _legal_row_lines(f)
+        if left < 0:
+            break
+        shown += 1
+    return shown
+
+
+def _text_lines(lines: Sequence[str]) -> int:
+    return _lines(" · ".join(clip(line, LINE_MAX) for line in lines), EVIDENCE_CHARS) if lines else 0
+
+
+def _extra_lines(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str) -> int:
+    """Lines the issue-15 blocks take (evidence line, legal box) out of the flag list's room."""
+    used = _text_lines(page_one_evidence(report, insurance_rows, page_size))
     if report.legal:
-        used += 2  # heading and the box's padding
-        used += sum(_lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
-                    for f in report.legal[:LEGAL_ROWS])
-        used += 1 if len(report.legal) > LEGAL_ROWS else 0
+        shown = legal_shown(report, insurance_rows, page_size)
+        used += 1 if not shown else 3 + sum(_legal_row_lines(f) for f in report.legal[:shown])
     return used
 
 
@@ -163,8 +199,8 @@ def _lines(text: str | None, per_line: int) -> int:
     return max(1, math.ceil(width / per_line))
 
 
-def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
-    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
+def _fixed_lines(report: Report, insurance_rows: Sequence[OverviewRow]) -> int:
+    """Lines taken by the verdict reasons, denial, insurance rows and names."""
     q = report.qualification
     used = sum(_lines(clip(r, LINE_MAX), REASON_CHARS) for r in report.verdict_reasons)
     if q.denial_reason and q.status == "DENIED":
@@ -179,7 +215,12 @@ def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], p
     used += _lines(aka, AKA_CHARS) - 1
     name = clip(report.company_name, NAME_MAX)
     used += NAME_LINE_COST * (_lines(name, NAME_CHARS if len(name) <= NAME_CHARS else NAME_CHARS_LONG) - 1)
-    used += _extra_lines(report)
+    return used
+
+
+def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
+    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
+    used = _fixed_lines(report, insurance_rows) + _extra_lines(report, insurance_rows, page_size)
     left = PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
     if sum(_lines(clip(f.message, LINE_MAX), FLAG_CHARS) for f in report.flags) <= left:
         return len(report.flags)
