@@ -21,7 +21,9 @@ from reporter.errors import ConfigError, ReporterError, UsageError
 from reporter.limits import MAX_RECORD_SECONDS
 from reporter.render.options import RenderOptions
 from reporter.render.pdf import DEFAULT_VARIANT
+from reporter.transform.award import parse_project_value
 from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.gc_backlog import GcBacklog, parse_gc_backlog
 from reporter.transform.model import Project, ReportContext
 from reporter.transform.money import babel_locale, validate_currency
 
@@ -106,6 +108,31 @@ def load_fx_rates(path: Path) -> FxTable:
     return FxTable(tuple(rates))
 
 
+def _project_value(args) -> tuple[Decimal | None, str | None]:
+    """``--project-value`` and ``--project-currency``: a bare number keeps its old meaning (the
+    report currency); with an ISO currency the award is that currency, converted per record."""
+    text, ccy = args.project_value, getattr(args, "project_currency", None)
+    if not text:
+        if ccy:
+            raise UsageError("--project-currency needs --project-value")
+        return None, None
+    if ccy or any(c.isalpha() for c in text):
+        award = parse_project_value(text, ccy)
+        return award.amount, award.currency
+    return parse_decimal(text, "--project-value"), None
+
+
+def load_gc_backlog(path: Path) -> GcBacklog:
+    """``--gc-backlog FILE``: the GC's own backlog with each sub (an ERP CSV export)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"--gc-backlog {path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"--gc-backlog {path}: not UTF-8 text") from None
+    return parse_gc_backlog(text, source=f"--gc-backlog {path}")
+
+
 def build_config_from_args(args) -> BuildConfig:
     formats = parse_formats(args.formats)
     try:
@@ -118,13 +145,15 @@ def build_config_from_args(args) -> BuildConfig:
     babel_locale(args.locale)
     currency = validate_currency(args.currency, where="--currency") if args.currency else None
     fx = load_fx_rates(Path(args.fx_rates)) if args.fx_rates else None
-    if fx and not currency:
-        raise UsageError("--fx-rates needs --currency (the currency to convert to)")
+    value, value_ccy = _project_value(args)
+    if fx and not currency and not value_ccy:
+        raise UsageError("--fx-rates needs --currency (the currency to convert to) or an award currency (--project-value \"2500000 USD\")")
     project = Project(
         name=args.project_name,
         number=args.project_number,
-        value=parse_decimal(args.project_value, "--project-value") if args.project_value else None,
+        value=value,
         end=project_end,
+        currency=value_ccy,
     )
     rules = None
     if getattr(args, "rules", None):
@@ -140,6 +169,7 @@ def build_config_from_args(args) -> BuildConfig:
         fx=fx,
         project=project,
         show_tax_id=args.show_tax_id,
+        gc_backlog=load_gc_backlog(Path(args.gc_backlog)) if getattr(args, "gc_backlog", None) else None,
     )
     if rules is not None:
         ctx_kwargs["rules"] = rules
@@ -179,7 +209,9 @@ def describe_config(config: BuildConfig) -> dict:
             "number": p.number,
             "value": None if p.value is None else str(p.value),
             "end": p.end.isoformat() if p.end else None,
+            "currency": p.currency,
         },
+        "gcBacklog": ctx.gc_backlog.source.removeprefix("--gc-backlog ") if ctx.gc_backlog else None,
         "formats": list(config.formats),
         "pdfVariant": config.pdf_variant,
         "pageSize": config.render.page_size,
@@ -248,11 +280,14 @@ def config_from_manifest(build: dict, out_dir: Path, *, formats: tuple[str, ...]
                 number=project.get("number"),
                 value=Decimal(project["value"]) if project.get("value") else None,
                 end=parse_user_date(project["end"]) if project.get("end") else None,
+                currency=project.get("currency"),
             ),
             show_tax_id=bool(build.get("showTaxId")),
         )
     except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
         raise ConfigError(f"{out_dir}/manifest.json: cannot read the build settings ({exc})") from None
+    if build.get("gcBacklog"):
+        ctx_kwargs["gc_backlog"] = load_gc_backlog(Path(build["gcBacklog"]))
     rules_file = build.get("rulesFile")
     if rules_file:
         from reporter.transform.rules_file import load_rules

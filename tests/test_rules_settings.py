@@ -13,11 +13,19 @@ from pathlib import Path
 import pytest
 
 from reporter.errors import ConfigError
-from reporter.transform.rules import CATALOG, DEFAULT_RULES, FULL_CATALOG, NEW_RULES, PRIORITY, RULE_IDS
+from reporter.transform.rules import (
+    BASE_CATALOG,
+    CATALOG,
+    DEFAULT_RULES,
+    FULL_CATALOG,
+    NEW_RULES,
+    PRIORITY,
+    RULE_IDS,
+)
 from reporter.transform.rules_file import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = ROOT / "reporter" / "data" / "RULES-README-ROWS.md"
+ROWS = ROOT / "README.md"  # the rows file was pasted into the README (issue 15) and deleted
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -27,8 +35,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_every_existing_rule_keeps_its_id_and_default_and_new_ids_are_known():
-    assert [r for r in FULL_CATALOG if r.id in {c.id for c in CATALOG}] == list(CATALOG)
-    assert len(FULL_CATALOG) == len(CATALOG) + len(NEW_RULES) == len(RULE_IDS)
+    assert [r for r in FULL_CATALOG if r.id in {c.id for c in BASE_CATALOG}] == list(BASE_CATALOG)
+    assert len(FULL_CATALOG) == len(BASE_CATALOG) + len(NEW_RULES) == len(RULE_IDS)
+    assert CATALOG == FULL_CATALOG  # the README's table lists every rule
     for r in NEW_RULES:
         assert r.severity in ("high", "medium", "low") and r.source, r.id
     # The verdict names the decisive facts first: a termination before an EMR, a stale record
@@ -89,7 +98,7 @@ def test_readme_rows_file_lists_every_rule_and_its_example_restates_the_defaults
     text = ROWS.read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (high|medium|low) \|", text, re.M)
     assert rows == [(r.id, r.severity) for r in FULL_CATALOG]
-    block = re.search(r"## Rules-file example.*?```toml\n(.*?)```", text, re.S).group(1)
+    block = re.search(r"## Rules file \(`--rules FILE`\).*?```toml\n(.*?)```", text, re.S).group(1)
     rules = load_rules(write(tmp_path, block))
     assert rules.severities == {"capacity.largest_project": "high", "safety.low_hours": "off"}
     assert replace(rules, severities={}) == DEFAULT_RULES
@@ -102,4 +111,4 @@ def test_wheel_ships_the_data_files(tmp_path):
     assert r.returncode == 0, r.stderr
     (whl,) = tmp_path.glob("reporter-*.whl")
     names = set(zipfile.ZipFile(whl).namelist())
-    assert {"reporter/data/bls_soii_construction.toml", "reporter/data/RULES-README-ROWS.md", "reporter/data/__init__.py"} <= names
+    assert {"reporter/data/bls_soii_construction.toml", "reporter/data/__init__.py"} <= names

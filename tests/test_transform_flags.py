@@ -139,7 +139,7 @@ def test_verdict_reasons_are_the_most_important_two_or_three():
     assert rep.verdict_reasons == [
         "Qualification DENIED: Safety",
         "Award $1,000.00 exceeds internal single limit $10.00 (100.0x)",
-        "General liability: not provided (and 3 more like it)",
+        "General liability: not provided (and 1 more like it)",  # issue 15: only GL and WC are high by default
     ]
 
 

@@ -150,10 +150,17 @@ def trir_dart_chart(report: Report) -> str | None:
     years = [y for y in report.safety.years if y.year is not None][-MAX_YEARS:]
     if not years:
         return None
+    # Issue 15: a low-hours year stays out of the scale (its bars are left out; the table shows
+    # its rates) unless every year is small.
+    small = {y.year for y in years if y.low_hours} if any(not y.low_hours and not y.no_hours for y in years) else set()
+
+    def rates(key: str) -> list[Decimal | None]:
+        return [None if y.year in small else getattr(y, key) for y in years]
+
     return grouped_bar_chart(
         "TRIR / DART by year",
         [str(y.year) for y in years],
-        [Series("TRIR", [y.trir for y in years], COLOURS[0]), Series("DART", [y.dart for y in years], COLOURS[1])],
+        [Series("TRIR", rates("trir"), COLOURS[0]), Series("DART", rates("dart"), COLOURS[1])],
     )
 
 

@@ -42,6 +42,8 @@ from reporter.render.page_one import (
     MissingCoverage,
     clip,
     insurance_overview,
+    legal_shown,
+    page_one_evidence,
     page_one_flag_count,
     safety_years,
 )
@@ -268,6 +270,8 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         flags_shown=page_one_flag_count(report, insurance, options.page_size),
         safety_years=safety_years(report),
         capacity={c.key: c for c in report.capacity},
+        evidence_lines=page_one_evidence(report, insurance, options.page_size),
+        legal_shown=legal_shown(report, insurance, options.page_size),
     )
 
 

@@ -99,6 +99,7 @@ def _financial(f: Financial) -> dict[str, Any]:
         "largestProject": (
             {"projectName": lp.project_name, "year": lp.year, "value": plain(lp.value)} if lp else None
         ),
+        "revenueNotSubmitted": list(f.revenue_not_submitted),
     }
 
 
@@ -132,6 +133,18 @@ def _safety(s: Safety) -> dict[str, Any]:
         "emrLatest": _emr(s.emr_latest),
         "emrAverage3": _round(s.emr_average3),
         "emrTrend": s.emr_trend,
+        # Issue 15 (added keys): EMR years sent as 0 or blank, the pool the rules judge, the trade.
+        "emrNotSubmitted": list(s.emr_not_submitted),
+        "judged": None if s.judged is None else {
+            "years": list(s.judged.years), "hoursWorked": s.judged.hours_worked, "trir": _round(s.judged.trir),
+            "dart": _round(s.judged.dart), "unstable": s.judged_unstable, "lowHoursExcluded": list(s.low_hours_excluded),
+        },
+        "trade": None if s.trade is None else {
+            "naics": s.trade.naics, "title": s.trade.title, "trir": plain(s.trade.trir), "dart": plain(s.trade.dart),
+            "year": s.trade.year, "source": s.trade.source, "fallbackNote": s.trade.fallback_note,
+            "trirComparison": s.trade_trir.comparison if s.trade_trir else None,
+            "dartComparison": s.trade_dart.comparison if s.trade_dart else None,
+        },
     }
 
 
@@ -179,11 +192,27 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "safety": _safety(report.safety),
         "financial": _financial(report.financial),
         "capacity": [_capacity(c) for c in report.capacity],
-        "project": {**plain(report.project), "currency": report.currency},
+        "project": {**plain(report.project), "currency": report.project.currency or report.currency},
         "sections": _sections(report.sections),
         "otherFields": plain(report.other_fields),
         "fxNote": report.fx_note,
+        # Issue 15 (added keys).
+        "submissionAge": report.submission_age,
+        "legal": [
+            {"rule": f.rule, "label": f.label, "question": f.question, "section": f.section, "answer": f.answer}
+            for f in report.legal
+        ],
+        "award": _award(report),
+        "backlogNote": report.backlog_note,
     }
+
+
+def _award(report: Report) -> dict[str, Any] | None:
+    a = report.award
+    if a is None:
+        return None
+    return {"amount": plain(a.award.amount), "currency": a.award.currency, "inReportCurrency": plain(a.amount),
+            "rate": plain(a.rate.rate) if a.rate else None, "note": a.note or None}
 
 
 def render_json(report: Report, options: RenderOptions | None = None) -> bytes:

@@ -7,8 +7,10 @@ and, when the run had ``--project-value``, every capacity check as a ratio), sor
 (green first: the best candidates on top), then by company name. Conditional formatting colours
 the verdicts, any high flag, and every capacity ratio above 1.0x (a breached limit).
 
-Money cells keep each company's own currency in their number format (a run without ``--currency``
-may mix currencies); the packets keep the original amounts beside any converted figure.
+Money cells keep each company's own currency in their number format. A run without ``--currency``
+that mixes currencies never puts two in one column: each money column is split per currency
+("Backlog (USD)", "Backlog (CAD)"), a company's amount in the column of its currency; the packets
+keep the original amounts beside any converted figure.
 """
 
 from __future__ import annotations
@@ -90,7 +92,25 @@ def leveling_columns(reports: Sequence[Report]) -> list[SheetColumn]:
             checks.setdefault(c.key, c.label)
     for key, label in checks.items():
         cols.append(C(f"{label} (x)", 14, _check_ratio(key), "ratio"))
-    return cols
+    return _one_currency_per_column(cols, reports)
+
+
+def _one_currency_per_column(cols: list[SheetColumn], reports: Sequence[Report]) -> list[SheetColumn]:
+    currencies = sorted({r.currency for r in reports})
+    if len(currencies) < 2:
+        return cols
+    out: list[SheetColumn] = []
+    for c in cols:
+        if c.kind != "money":
+            out.append(c)
+            continue
+        for ccy in currencies:
+            out.append(SheetColumn(f"{c.header} ({ccy})", c.width, _only_in(c.get, ccy), c.kind))
+    return out
+
+
+def _only_in(get: Any, currency: str) -> Any:
+    return lambda r: get(r) if r.currency == currency else None
 
 
 def _check_ratio(key: str):

@@ -31,11 +31,15 @@ NAME_MAX, AKA_MAX, NAME_CHARS, NAME_CHARS_LONG, NAME_LINE_COST, HEADER_MAX = 90,
 # coverages (the four usual ones first), with "and N more" pointing to the Insurance section.
 DENIAL_MAX, CARRIER_MAX, TYPE_MAX, TYPE_CHARS, INSURANCE_ROWS = 320, 60, 40, 20, 6
 LINE_MAX = 240  # a verdict reason or flag message on page one (in full under "All flags")
+# Issue 15 blocks (own partials under templates/page_one/): the legal box quotes at most
+# LEGAL_ROWS answers, each question and answer clipped; the evidence line is small print.
+LEGAL_ROWS, LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX, EVIDENCE_CHARS = 3, 90, 150, 135
 
 # The limits the templates read (Jinja globals of the same names).
 TEMPLATE_LIMITS = {
     "NAME_MAX": NAME_MAX, "NAME_CHARS": NAME_CHARS, "HEADER_MAX": HEADER_MAX, "AKA_MAX": AKA_MAX,
     "DENIAL_MAX": DENIAL_MAX, "CARRIER_MAX": CARRIER_MAX, "TYPE_MAX": TYPE_MAX, "LINE_MAX": LINE_MAX,
+    "LEGAL_QUESTION_MAX": LEGAL_QUESTION_MAX, "LEGAL_ANSWER_MAX": LEGAL_ANSWER_MAX,
 }
 
 
@@ -61,6 +65,7 @@ class SafetyColumn:
     dart: Decimal | None = None
     ltir: Decimal | None = None
     hours_worked: int | None = None
+    emr_not_submitted: bool = False  # the EMR was sent as 0 or blank (issue 15)
 
 
 def clip(value: Any, limit: int) -> str:
@@ -86,14 +91,106 @@ def safety_years(report: Report, n: int = 3) -> list[SafetyColumn]:
     """The last ``n`` years that have an EMR or an OSHA 300A entry, oldest first, merged per year."""
     emr = {e.year: e.value for e in report.safety.emr}
     osha = {y.year: y for y in report.safety.years if y.year is not None}
+    not_submitted = set(report.safety.emr_not_submitted)
     out = []
-    for year in sorted(set(emr) | set(osha))[-n:]:
+    for year in sorted(set(emr) | set(osha) | not_submitted)[-n:]:
         o = osha.get(year)
         out.append(SafetyColumn(
             year, emr.get(year), o is not None,
             o.trir if o else None, o.dart if o else None, o.ltir if o else None, o.hours_worked if o else None,
+            emr_not_submitted=year in not_submitted,
         ))
     return out
+
+
+def _years(years: Sequence[int | None]) -> str:
+    return ", ".join(str(y) for y in years if y is not None)
+
+
+def evidence_lines(report: Report) -> list[str]:
+    """Page one's small print on the evidence: how old the submission is, what was not
+    submitted, the trade benchmark comparison, the award's currency and the backlog basis."""
+    s, f = report.safety, report.financial
+    out = [report.submission_age] if report.submission_age else []
+    missing = [(what, _years(ys)) for what, ys in (
+        ("EMR", s.emr_not_submitted),
+        ("OSHA 300A hours", [y.year for y in s.years if y.no_hours]),
+        ("revenue", f.revenue_not_submitted),
+    ) if _years(ys)]
+    if missing:
+        out.append("Not submitted: " + "; ".join(f"{what} {years}" for what, years in missing))
+    if s.trade is not None and s.trade_trir is not None and s.judged is not None and s.judged.trir is not None:
+        line = s.trade_trir.comparison
+        if s.trade.trir_naics == "23":
+            line = line.replace(" for construction (", " for all construction (")
+        if s.trade.trir_naics == "23" and s.trade.naics != "23":
+            line += f" (no sourced BLS figure for {s.trade.title.lower()})"
+        elif s.trade.naics == "23":
+            line += " (no CSI code maps to a trade)"
+        if s.judged_unstable:
+            line += "; too few hours to judge"
+        elif s.low_hours_excluded:
+            line += f"; low-hours {_years(s.low_hours_excluded)} left out"
+        out.append(line)
+    if report.award is not None and report.award.note:
+        out.append(report.award.note)
+    if report.backlog_note and "totalLimit" in {c.key for c in report.capacity}:
+        out.append("Internal total limit: " + report.backlog_note[0].lower() + report.backlog_note[1:])
+    return out
+
+
+def _legal_row_lines(f: Any) -> int:
+    return _lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
+
+
+def _room(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str) -> int:
+    """Lines left for the issue-15 blocks once the fixed blocks, ``MIN_FLAGS`` flags and the
+    "and N more" line are placed."""
+    return PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - _fixed_lines(report, insurance_rows) - MIN_FLAGS - 1
+
+
+def page_one_evidence(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> list[str]:
+    """``evidence_lines``, cut to the submission age and what was not submitted on a crowded page
+    (the full comparison is in the flags and the JSON)."""
+    lines = evidence_lines(report)
+    legal = 1 if report.legal else 0
+    if _text_lines(lines) + legal <= _room(report, insurance_rows, page_size):
+        return lines
+    keep = [line for line in lines if line.startswith(("Submission last updated", "Not submitted"))]
+    return keep[:1] if _text_lines(keep) + legal > _room(report, insurance_rows, page_size) else keep
+
+
+def _legal_row_lines(f: Any) -> int:
+    return _lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
+
+
+def legal_shown(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> int:
+    """How many quoted answers the legal box shows: what fits next to the other blocks and
+    ``MIN_FLAGS`` flags (none on a crowded page: the box is then one line pointing to "All flags")."""
+    if not report.legal:
+        return 0
+    left = _room(report, insurance_rows, page_size) - _text_lines(page_one_evidence(report, insurance_rows, page_size))
+    left -= 3  # the box's heading, padding and "and N more"
+    shown = 0
+    for f in report.legal[:LEGAL_ROWS]:
+        left -= _legal_row_lines(f)
+        if left < 0:
+            break
+        shown += 1
+    return shown
+
+
+def _text_lines(lines: Sequence[str]) -> int:
+    return _lines(" · ".join(clip(line, LINE_MAX) for line in lines), EVIDENCE_CHARS) if lines else 0
+
+
+def _extra_lines(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str) -> int:
+    """Lines the issue-15 blocks take (evidence line, legal box) out of the flag list's room."""
+    used = _text_lines(page_one_evidence(report, insurance_rows, page_size))
+    if report.legal:
+        shown = legal_shown(report, insurance_rows, page_size)
+        used += 1 if not shown else 3 + sum(_legal_row_lines(f) for f in report.legal[:shown])
+    return used
 
 
 def _lines(text: str | None, per_line: int) -> int:
@@ -102,8 +199,8 @@ def _lines(text: str | None, per_line: int) -> int:
     return max(1, math.ceil(width / per_line))
 
 
-def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
-    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
+def _fixed_lines(report: Report, insurance_rows: Sequence[OverviewRow]) -> int:
+    """Lines taken by the verdict reasons, denial, insurance rows and names."""
     q = report.qualification
     used = sum(_lines(clip(r, LINE_MAX), REASON_CHARS) for r in report.verdict_reasons)
     if q.denial_reason and q.status == "DENIED":
@@ -118,6 +215,12 @@ def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], p
     used += _lines(aka, AKA_CHARS) - 1
     name = clip(report.company_name, NAME_MAX)
     used += NAME_LINE_COST * (_lines(name, NAME_CHARS if len(name) <= NAME_CHARS else NAME_CHARS_LONG) - 1)
+    return used
+
+
+def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
+    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
+    used = _fixed_lines(report, insurance_rows) + _extra_lines(report, insurance_rows, page_size)
     left = PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
     if sum(_lines(clip(f.message, LINE_MAX), FLAG_CHARS) for f in report.flags) <= left:
         return len(report.flags)

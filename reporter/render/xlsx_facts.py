@@ -99,6 +99,12 @@ def _safety_and_insurance(report: Report) -> list[Fact]:
         F("DART (pooled, per 200,000 h)", three.dart, "rate"),
         F("LTIR (pooled, per 200,000 h)", three.ltir, "rate"),
         F("Hours worked (pooled years)", three.hours_worked, "int"),
+        # Issue 15: figures sent as 0 or blank are "not submitted", never a measurement.
+        F("EMR not submitted (years)", ", ".join(map(str, s.emr_not_submitted)) or None, "text"),
+        F("OSHA 300A not submitted (years)", ", ".join(str(y.year) for y in s.years if y.no_hours and y.year) or None, "text"),
+        F("Revenue not submitted (years)", ", ".join(map(str, report.financial.revenue_not_submitted)) or None, "text"),
+        F("Submission age", report.submission_age, "text"),
+        F("Trade benchmark (TRIR)", s.trade_trir.comparison if s.trade_trir else None, "longtext"),
     ]
     for y in list(reversed(s.years))[:3]:
         out.append(F(f"TRIR {y.year}", y.trir, "rate"))

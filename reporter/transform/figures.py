@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from reporter.api.models import Qualification
-from reporter.transform import metrics
+from reporter.transform import evidence, metrics, trades
 from reporter.transform.model import (
     Amounts,
     CapacityCheck,
@@ -77,17 +77,18 @@ def safety_figures(record: Qualification, rules: Rules) -> Safety:
         )
     recent = metrics.latest_years(years, rules.pooled_years)
     pooled = metrics.pooled_rates(recent)
-    emrs = [
-        EmrYear(year, value)
-        for year, value in sorted(
-            (e.year, e.experienceModificationRating)
-            for e in _one_per_year(
-                [e for e in record.experienceModificationRatings if e.experienceModificationRating is not None],
-                lambda e: e.year,
-            )
-            if e.year is not None and e.experienceModificationRating is not None
-        )
-    ]
+    emr_split = evidence.split_years(
+        (e.year, e.experienceModificationRating) for e in record.experienceModificationRatings
+    )
+    emrs = [EmrYear(year, value) for year, value in emr_split.measured]  # 0 or blank: not submitted
+    judged = evidence.pool_for_judging(evidence.split_osha(years, rules.low_hours), rules.pooled_years, rules.low_hours)
+    judged_rates = PooledRates(tuple(judged.years_used), judged.rates.hours, judged.rates.trir, judged.rates.dart,
+                               judged.rates.ltir)
+    bench = trades.benchmark_for(record.csiCodesForWorkPerformed) if rules.trade_benchmarks else None
+    trir_j = dart_j = None
+    if bench is not None:
+        trir_j = trades.judge_rate(judged.rates.trir, bench, rules.trade_multiple, "trir")
+        dart_j = trades.judge_rate(judged.rates.dart, bench, rules.trade_multiple, "dart")
     emr_values = [e.value for e in emrs]
     return Safety(
         years=tuple(rows),
@@ -100,15 +101,19 @@ def safety_figures(record: Qualification, rules: Rules) -> Safety:
         emr_average_years=tuple(e.year for e in emrs[-3:]),
         emr_trend=metrics.trend(emr_values),
         fatalities=tuple(Fatality(y.year, y.deaths) for y in years if y.deaths > 0 and y.year is not None),
+        emr_not_submitted=emr_split.not_submitted,
+        judged=judged_rates,
+        judged_unstable=judged.unstable,
+        low_hours_excluded=judged.low_hours_excluded,
+        trade=bench,
+        trade_trir=trir_j,
+        trade_dart=dart_j,
     )
 
 
 def financial_figures(record: Qualification, amounts: Amounts, money: MoneyOf) -> Financial:
-    revs = sorted(
-        ((r.year, m) for r in record.annualVolumeRevenues
-         if r.year is not None and (m := money(r.estimatedVolumeRevenue)) is not None),
-        key=lambda t: t[0],
-    )
+    split = evidence.split_years((r.year, r.estimatedVolumeRevenue) for r in record.annualVolumeRevenues)
+    revs = [(year, m) for year, value in split.measured if (m := money(value)) is not None]  # 0: not submitted
     years: list[RevenueYear] = []
     prev: Money | None = None
     for year, m in revs:
@@ -133,13 +138,19 @@ def financial_figures(record: Qualification, amounts: Amounts, money: MoneyOf) -
         largest_project=(
             LargestProject(largest.projectName, largest.yearCompleted, money(largest.value)) if largest else None
         ),
+        revenue_not_submitted=split.not_submitted,
     )
 
 
 def capacity_checks(
-    amounts: Amounts, financial: Financial, award: Decimal | None, rules: Rules
+    amounts: Amounts, financial: Financial, award: Decimal | None, rules: Rules,
+    gc_backlog: Decimal | None = None, *, total_limit_checkable: bool = True,
 ) -> list[CapacityCheck]:
     """The award (in the report currency) against limits, capacities and the largest job.
+
+    ``gc_backlog`` (``--gc-backlog``): this GC's own backlog with the sub, used for the internal
+    total limit instead of the sub's self-reported total backlog; with ``total_limit_checkable``
+    False (the GC backlog is in a currency no rate converts) that check is left out.
 
     Backlog + award uses a missing backlog as 0 (the award alone is still a lower bound); so does a
     negative backlog, which would otherwise shrink the load and pass a check it should not.
@@ -159,11 +170,13 @@ def capacity_checks(
         return CapacityCheck(key, label, measured, limit, r, exceeded, rule, threshold, limit_name)
 
     largest = financial.largest_project
-    return [
+    total_load = load if gc_backlog is None else award + max(gc_backlog, Decimal(0))
+    total_label = "Backlog + award vs internal total limit" if gc_backlog is None else "GC backlog + award vs internal total limit"
+    checks = [
         check("singleLimit", "capacity.single_limit", "Award vs internal single limit", "internal single limit",
               award, amounts.internalSingleLimit),
-        check("totalLimit", "capacity.total_limit", "Backlog + award vs internal total limit", "internal total limit",
-              load, amounts.internalTotalLimit),
+        check("totalLimit", "capacity.total_limit", total_label, "internal total limit",
+              total_load, amounts.internalTotalLimit),
         check("bondingSingle", "capacity.bonding_single", "Award vs single-project bonding", "single-project bonding capacity",
               award, amounts.suretySingleProjectBondingCapacity),
         check("bondingAggregate", "capacity.bonding_aggregate", "Backlog + award vs aggregate bonding", "aggregate bonding capacity",
@@ -171,3 +184,4 @@ def capacity_checks(
         check("largestProject", "capacity.largest_project", "Award vs largest completed project", "largest completed project",
               award, largest.value if largest else None, rules.largest_project_ratio),
     ]
+    return [c for c in checks if total_limit_checkable or c.key != "totalLimit"]

@@ -19,11 +19,13 @@ first (``CATALOG`` order), one per rule ("and N more like it" when a rule fired 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from reporter.errors import CurrencyError
+from reporter.transform.evidence import Finding
 from reporter.transform.model import (
     CapacityCheck,
     CertificateRow,
@@ -71,7 +73,11 @@ class _Flags:
         self.items: list[Flag] = []
 
     def add(self, rule: str, message: str, **evidence: Any) -> None:
-        severity = self.rules.severity(rule)
+        self.add_at(None, rule, message, **evidence)
+
+    def add_at(self, default: str | None, rule: str, message: str, **evidence: Any) -> None:
+        """``add`` with a default severity other than the catalog's (a rules-file override wins)."""
+        severity = self.rules.severity(rule, default)
         if severity != OFF:  # one line, whatever the record's text holds
             self.items.append(Flag(rule, severity, " ".join(message.split()), evidence))
 
@@ -88,8 +94,12 @@ def evaluate(
     currency: str,
     currency_assumed: bool = False,
     submitted_currency: str | None = None,
+    findings: Sequence[Finding] = (),
 ) -> list[Flag]:
-    """Every flag the rules raise for these parts, most severe and most important first."""
+    """Every flag the rules raise for these parts, most severe and most important first.
+
+    ``findings`` (``reporter.transform.findings``: evidence, staleness, plausibility, legal, award)
+    become flags with the rules' severities."""
     ccy = currency
     out = _Flags(ctx.rules)
 
@@ -99,6 +109,9 @@ def evaluate(
     _qualification(out, qualification, ctx)
     _capacity(out, capacity, amt, ccy)
     _safety(out, safety, ctx)
+    _trade(out, safety)
+    for finding in findings:
+        out.add(finding.rule, finding.message, **finding.evidence)
     _insurance(out, insurance, ctx, ccy, amt)
     _financial(out, financial, ctx.rules)
     for c in certificates:
@@ -196,7 +209,7 @@ def _safety(out: _Flags, s: Safety, ctx: ReportContext) -> None:
     span = _span(three.years)
     for key, rule, v, limit in (("trir", "safety.trir_high", three.trir, rules.trir_caution),
                                 ("dart", "safety.dart_high", three.dart, rules.dart_caution)):
-        if v is not None and v > limit:
+        if v is not None and v > limit and not s.judged_unstable:  # too few hours: shown, not judged
             out.add(rule, f"{key.upper()} {_fmt(v)} over {span} ({three.hours_worked:,} hours) above {limit}",
                     **{key: _r4(v)}, years=list(three.years), hoursWorked=three.hours_worked, threshold=limit)
     if not s.years:
@@ -208,6 +221,31 @@ def _safety(out: _Flags, s: Safety, ctx: ReportContext) -> None:
         elif r.no_hours:
             out.add("safety.no_hours", f"No hours worked reported for {r.year or 'a year without a year'}: no rates for it",
                     year=r.year, hoursWorked=r.hours_worked)
+
+
+def _trade(out: _Flags, s: Safety) -> None:
+    """Pooled TRIR / DART (low-hours years left out) against the trade's BLS rate. A benchmark
+    that fell back to all construction (NAICS 23) is a weaker comparison: its flag is low by
+    default, and the flat ``safety.trir_caution`` ceiling still catches a bad rate at medium."""
+    bench = s.trade
+    if bench is None or s.judged is None or s.judged_unstable:
+        return
+    for rule, j, naics in (("safety.trir_trade", s.trade_trir, bench.trir_naics),
+                           ("safety.dart_trade", s.trade_dart, bench.dart_naics)):
+        if j is None or not j.exceeded:
+            continue
+        fallback = naics == "23"  # all construction, not the trade
+        if bench.naics == "23":
+            why = "; no CSI code maps to a trade, so compared with all construction"
+        elif fallback:
+            why = f"; no sourced BLS figure for {bench.title.lower()} (NAICS {bench.naics}), so compared with all construction"
+        else:
+            why = ""
+        comparison = j.comparison.replace(" for construction (", " for all construction (") if fallback else j.comparison
+        out.add_at("low" if fallback else None, rule,
+                   f"{comparison} over {_span(s.judged.years)}: above {_fmt(j.multiple)}x the rate{why}", rate=_r4(j.rate), benchmark=j.benchmark, multiple=j.multiple,
+                ratio=_r4(j.ratio), naics=naics, trade=bench.naics, year=bench.year, source=bench.source,
+                fallback=fallback, years=list(s.judged.years), hoursWorked=s.judged.hours_worked)
 
 
 def _span(years: Sequence[int]) -> str:
@@ -256,10 +294,12 @@ def _insurance(out: _Flags, insurance: Sequence[InsuranceRow], ctx: ReportContex
         rows = by_type.get(required, [])
         label = insurance_label(required)
         if not rows:
-            out.add("insurance.missing", f"{label}: not provided", insuranceType=required)
+            out.add_at(rules.insurance_gap_severity("insurance.missing", required),
+                       "insurance.missing", f"{label}: not provided", insuranceType=required)
             continue
         if all(r.not_applicable for r in rows):
-            out.add("insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required)
+            out.add_at(rules.insurance_gap_severity("insurance.not_applicable", required),
+                       "insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required)
             continue
         minimum = rules.insurance_minimums.get(required)
         if not minimum or convert is None:
@@ -304,6 +344,14 @@ def verdict(flags: list[Flag], qualification: QualificationDecision) -> tuple[st
     return "green", [f"{text}; no high or medium flags"]
 
 
+_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")  # QUALIFIED_WITH_EXCEPTIONS, GENERAL_LIABILITY
+
+
+def plain_words(text: str) -> str:
+    """A verdict reason without enum codes: ``QUALIFIED_WITH_EXCEPTIONS`` -> ``qualified with exceptions``."""
+    return _CODE.sub(lambda m: m.group(0).replace("_", " ").lower(), text)
+
+
 def _reasons(flags: list[Flag]) -> list[str]:
     by_rule: dict[str, list[Flag]] = {}
     for f in sorted(flags, key=lambda f: PRIORITY.get(f.rule, 999)):
@@ -311,5 +359,5 @@ def _reasons(flags: list[Flag]) -> list[str]:
     reasons: list[str] = []
     for group in list(by_rule.values())[:MAX_REASONS]:
         more = len(group) - 1
-        reasons.append(group[0].message + (f" (and {more} more like it)" if more else ""))
+        reasons.append(plain_words(group[0].message) + (f" (and {more} more like it)" if more else ""))
     return reasons

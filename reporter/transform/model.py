@@ -26,9 +26,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from reporter.transform.award import AwardConversion
 from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.gc_backlog import GcBacklog
+from reporter.transform.legal import LegalFinding
 from reporter.transform.money import Money
 from reporter.transform.rules import DEFAULT_RULES, Rules
+from reporter.transform.trades import RateJudgement, TradeBenchmark
 
 SectionRow = dict[str, Any]  # one item of a nested section, keyed by the registry's column fields
 
@@ -37,8 +41,11 @@ SectionRow = dict[str, Any]  # one item of a nested section, keyed by the regist
 class Project:
     name: str | None = None
     number: str | None = None
-    value: Decimal | None = None  # the award being considered, in the report currency
+    value: Decimal | None = None  # the award being considered (in ``currency``)
     end: date | None = None
+    # ISO currency of ``value`` (``--project-value "2500000 USD"`` / ``--project-currency``);
+    # None: a bare number, taken in the report currency (--currency, else each record's own).
+    currency: str | None = None
 
 
 def _now() -> datetime:
@@ -56,6 +63,7 @@ class ReportContext:
     project: Project = field(default_factory=Project)
     rules: Rules = DEFAULT_RULES
     show_tax_id: bool = False
+    gc_backlog: GcBacklog | None = None  # --gc-backlog: this GC's own backlog with each sub
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,15 @@ class Safety:
     emr_average_years: tuple[int, ...]
     emr_trend: str | None  # up | down | flat
     fatalities: tuple[Fatality, ...]
+    # Evidence (issue 15): EMR years sent as 0 or blank are not in ``emr`` (not submitted);
+    # ``judged`` is the pooled rate the rules judge (low-hours years never drive it).
+    emr_not_submitted: tuple[int, ...] = ()
+    judged: PooledRates | None = None
+    judged_unstable: bool = False  # every judged year is below the low-hours threshold
+    low_hours_excluded: tuple[int, ...] = ()
+    trade: TradeBenchmark | None = None  # the BLS benchmark of the sub's trade
+    trade_trir: RateJudgement | None = None
+    trade_dart: RateJudgement | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +254,7 @@ class Financial:
     revenue_latest: RevenueYear | None
     line_of_credit_utilisation: Decimal | None  # outstanding / total
     largest_project: LargestProject | None
+    revenue_not_submitted: tuple[int, ...] = ()  # years sent as 0 or blank: not in ``revenue``
 
 
 @dataclass(frozen=True)
@@ -348,3 +366,8 @@ class Report:
     fx_note: str | None = None
     currency_assumed: bool = False  # submissionCurrency was missing and taken as USD
     fx_rate: FxRate | None = None  # the rate every converted figure used
+    # Issue 15: legal answers, submission age, award currency, backlog basis for the total limit.
+    legal: list[LegalFinding] = field(default_factory=list)
+    submission_age: str | None = None  # "submitted 14 months ago" (from updatedAt, else submittedAt)
+    award: AwardConversion | None = None  # the award in the record's currency (None: no --project-value)
+    backlog_note: str | None = None  # what backlog the internal total limit was checked with

@@ -18,10 +18,14 @@ from reporter.api.models import KNOWN_QUALIFICATION_STATUSES, Qualification
 from reporter.dates import days_between, get_zone, local_day
 from reporter.errors import CurrencyError
 from reporter.transform import flags as flag_rules
+from reporter.transform.award import AwardConversion, AwardValue, award_finding, award_in
+from reporter.transform.evidence import Finding, submitted_ago
 from reporter.transform.figures import capacity_checks, financial_figures, safety_figures
+from reporter.transform.findings import legal_findings, record_findings
 from reporter.transform.fx import FxRate, apply_rate
+from reporter.transform.gc_backlog import total_limit_backlog
 from reporter.transform.model import Amounts, Company, QualificationDecision, Report, ReportContext
-from reporter.transform.money import Money, validate_currency
+from reporter.transform.money import Money, format_money, validate_currency
 from reporter.transform.privacy import mask_tax_fields, mask_tax_id
 from reporter.transform.sections_data import MoneyOf, section_rows
 
@@ -58,8 +62,22 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
 
     safety = safety_figures(record, ctx.rules)
     financial = financial_figures(record, amounts, money)
-    capacity = capacity_checks(amounts, financial, ctx.project.value, ctx.rules)
+    award, conversion, found = _award(ctx, report_ccy)
+    basis = None
+    if award is not None and amounts.internalTotalLimit is not None:
+        reported = amounts.currentEstimatedBacklog.value if amounts.currentEstimatedBacklog else None
+        basis = total_limit_backlog(ctx.gc_backlog, record.id, record.uniqueId, reported, report_ccy, ctx.fx, ctx.as_of)
+        if basis.finding is not None and ctx.gc_backlog is not None:  # a file without this sub's row
+            found.append(basis.finding)
+        elif basis.basis == "gc" and basis.amount is None:
+            found.append(Finding("capacity.unchecked", basis.note, {"check": "totalLimit", "currency": report_ccy}))
+    gc_amount = basis.amount if basis is not None and basis.basis == "gc" else None
+    capacity = capacity_checks(amounts, financial, award, ctx.rules, gc_amount,
+                               total_limit_checkable=basis is None or basis.basis != "gc" or basis.amount is not None)
     sections = section_rows(record, ctx, money, zone)
+    legal = legal_findings(record, ctx)
+    found += record_findings(record, safety, financial, amounts, ctx, report_ccy, award,
+                             lambda d: format_money(d, report_ccy, ctx.locale), legal)
 
     flags = flag_rules.evaluate(
         qualification=qualification,
@@ -72,6 +90,7 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         currency=report_ccy,
         currency_assumed=currency_assumed,
         submitted_currency=submitted,
+        findings=found,
     )
     verdict, reasons = flag_rules.verdict(flags, qualification)
     return Report(
@@ -100,7 +119,29 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         fx_note=currency_note(sub_ccy, report_ccy, fx_rate, currency_assumed),
         currency_assumed=currency_assumed,
         fx_rate=fx_rate,
+        legal=legal,
+        submission_age=_age(record, ctx),
+        award=conversion,
+        backlog_note=basis.note if basis is not None else None,
     )
+
+
+def _award(ctx: ReportContext, currency: str) -> tuple[Decimal | None, AwardConversion | None, list[Finding]]:
+    """The award in the report currency: a bare ``--project-value`` is taken in it; one with an ISO
+    currency is converted with ``--fx-rates`` or, without a rate, not checked (and flagged)."""
+    value, ccy = ctx.project.value, ctx.project.currency
+    if value is None:
+        return None, None, []
+    conversion = award_in(AwardValue(value, ccy or currency), currency, ctx.fx, ctx.as_of, ctx.locale)
+    finding = award_finding(conversion)
+    return conversion.amount, conversion, [finding] if finding else []
+
+
+def _age(record: Qualification, ctx: ReportContext) -> str | None:
+    moment = record.updatedAt or record.submittedAt
+    if moment is None:
+        return None
+    return f"{submitted_ago(moment, ctx.as_of).replace('submitted', 'Submission last updated', 1)} ({local_day(moment, get_zone(ctx.timezone))})"
 
 
 def _amounts(record: Qualification, money: MoneyOf) -> Amounts:

@@ -27,7 +27,7 @@ class RuleInfo:
 
 
 _R = RuleInfo
-CATALOG: tuple[RuleInfo, ...] = (
+BASE_CATALOG: tuple[RuleInfo, ...] = (  # the round-1 rules, in their order
     _R("qualification.denied", "high", "the GC's qualification status is DENIED (message carries `denialReason`)"),
     _R("qualification.expired", "high", "status is EXPIRED"),
     _R("qualification.lapsed", "high", "`dateExpires` (its day in `--timezone`) is before `--as-of` though the status is not EXPIRED"),
@@ -81,8 +81,8 @@ NEW_RULES: tuple[RuleInfo, ...] = (
     _R("legal.judgments", "medium", "a custom question on judgments answered yes", "legal.keywords.judgments", source="AIA A305 Exhibit B [O25]"),
     _R("legal.litigation", "medium", "a custom question on litigation or lawsuits answered yes (or a text that is not a plain no)", "legal.keywords.litigation", source="AIA A305 / ConsensusDocs 721 'Conflicts' [O25][O26]"),
     _R("legal.claims", "medium", "a custom question on claims, disputes or back-charges answered yes or above 0", "legal.keywords.claims", source="AIA A305 / ConsensusDocs 721 'Conflicts' [O25][O26]"),
-    _R("safety.trir_trade", "medium", "pooled TRIR above N x the BLS rate of the sub's trade (CSI codes -> NAICS; parent NAICS or all construction when the trade has no figure)", "safety.trade_multiple = 1.25", source="BLS SOII Table 1 by NAICS [O17][O18]; Highwire flags >25% above the industry average [H7]"),
-    _R("safety.dart_trade", "medium", "pooled DART above N x the BLS DART rate of the sub's trade (same fallback)", "safety.trade_multiple = 1.25", source="BLS SOII Table 1 by NAICS [O17]; Highwire >25% [H7]"),
+    _R("safety.trir_trade", "medium", "pooled TRIR (low-hours years left out) above N x the BLS rate of the sub's trade (CSI codes -> NAICS; parent NAICS, else all construction when the trade has no figure: then low by default, a weaker benchmark, with the flat `safety.trir_caution` still at medium)", "safety.trade_multiple = 1.25", source="BLS SOII Table 1 by NAICS [O17][O18]; Highwire flags >25% above the industry average [H7]"),
+    _R("safety.dart_trade", "medium", "pooled DART above N x the BLS DART rate of the sub's trade (same fallback and severity; the bundled table has no sourced DART row yet, so it stays silent and page one says so)", "safety.trade_multiple = 1.25", source="BLS SOII Table 1 by NAICS [O17]; Highwire >25% [H7]"),
     _R("evidence.emr_missing", "medium", "no EMR at all (none submitted, or every year submitted as 0)", source="EMR is a standard prequal screen [H7][O15]"),
     _R("evidence.osha_missing", "medium", "no OSHA year with hours worked at all", source="OSHA 300A summaries are a standard prequal requirement [H7][O15]"),
     _R("staleness.record", "medium", "the record's `updatedAt` is older than N months before `--as-of`", "evidence.max_record_age_months = 12", source="house default: annual requalification"),
@@ -91,7 +91,7 @@ NEW_RULES: tuple[RuleInfo, ...] = (
     _R("staleness.revenue", "medium", "the latest revenue year is older than expected at `--as-of`", "evidence.max_year_age = 1, evidence.year_grace_months = 3", source="house default"),
     _R("plausibility.revenue_vs_largest_project", "medium", "latest annual revenue below R x the largest completed project: check the figures", "plausibility.min_revenue_to_largest_project = 0.5", source="surety rule of thumb: single job <= 1.5-2x the largest completed [O5][O19]; the reverse check catches typing slips"),
     _R("plausibility.revenue_vs_backlog", "medium", "backlog above R x the latest annual revenue: check the figures", "plausibility.max_backlog_to_revenue = 3", source="house default: backlog is typically below a year or two of revenue"),
-    _R("capacity.total_limit_reported_backlog", "low", "the internal total limit was checked against the sub's self-reported total backlog (no `--gc-backlog` row for it)", source="COMPASS aggregate contract limit = active contracts with the GC [C9]; TradeTapp internal backlog [S7]"),
+    _R("capacity.total_limit_reported_backlog", "low", "a `--gc-backlog` file was given but has no row for the sub: the internal total limit was checked against its self-reported total backlog (without the option the capacity row says so, no flag)", source="COMPASS aggregate contract limit = active contracts with the GC [C9]; TradeTapp internal backlog [S7]"),
     _R("evidence.emr_not_submitted", "low", "an EMR year submitted as 0 or blank: shown as not submitted, kept out of the latest value, average, trend, charts and sorting", source="an EMR of 0 does not exist (design.md section 5)"),
     _R("evidence.revenue_not_submitted", "low", "a revenue year submitted as 0 or blank: shown as not submitted, kept out of the trend", source="design.md section 5"),
     _R("safety.rates_unstable", "low", "the latest N OSHA years are all below the low-hours threshold and even their pooled hours are: the pooled rates are shown but not judged", "safety.low_hours = 100000", source="design.md section 4: few hours make rates unstable"),
@@ -135,10 +135,9 @@ def _ordered(old: tuple[RuleInfo, ...], new: tuple[RuleInfo, ...]) -> tuple[Rule
     return tuple(out)
 
 
-# Every rule, new ones in their place. ``CATALOG`` stays the README's current table until the new
-# rows (reporter/data/RULES-README-ROWS.md) are pasted into the README; then ``CATALOG`` becomes
-# ``FULL_CATALOG``. Severity overrides and the verdict's order already know every id.
-FULL_CATALOG = _ordered(CATALOG, NEW_RULES)
+# Every rule, new ones in their place: the README's rule table (``CATALOG``) and the verdict's order.
+FULL_CATALOG = _ordered(BASE_CATALOG, NEW_RULES)
+CATALOG = FULL_CATALOG  # the README's rule table lists every rule
 RULE_IDS: dict[str, RuleInfo] = {r.id: r for r in FULL_CATALOG}
 PRIORITY: dict[str, int] = {r.id: i for i, r in enumerate(FULL_CATALOG)}
 
