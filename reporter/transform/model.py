@@ -27,6 +27,7 @@ from enum import Enum
 from typing import Any
 
 from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.model_tradetapp import TradeTappAnalysis
 from reporter.transform.money import Money
 from reporter.transform.rules import DEFAULT_RULES, Rules
 
@@ -348,3 +349,4 @@ class Report:
     fx_note: str | None = None
     currency_assumed: bool = False  # submissionCurrency was missing and taken as USD
     fx_rate: FxRate | None = None  # the rate every converted figure used
+    tradetapp: TradeTappAnalysis | None = None  # TradeTapp's financials and the GC's flags (issue 17)

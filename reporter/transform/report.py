@@ -15,9 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reporter.api.models import KNOWN_QUALIFICATION_STATUSES, Qualification
+from reporter.api.side_files import SideFiles
 from reporter.dates import days_between, get_zone, local_day
 from reporter.errors import CurrencyError
 from reporter.transform import flags as flag_rules
+from reporter.transform import tradetapp_rules
 from reporter.transform.figures import capacity_checks, financial_figures, safety_figures
 from reporter.transform.fx import FxRate, apply_rate
 from reporter.transform.model import Amounts, Company, QualificationDecision, Report, ReportContext
@@ -30,8 +32,8 @@ __all__ = ["build_report", "currency_note"]
 ASSUMED_CURRENCY = "USD"  # what a record without ``submissionCurrency`` is taken to be in (flagged)
 
 
-def build_report(record: Qualification, ctx: ReportContext) -> Report:
-    """Normalise one record. Raises ``CurrencyError`` (a ``ReporterError``) for a currency that is
+def build_report(record: Qualification, ctx: ReportContext, side: SideFiles | None = None) -> Report:
+    """Normalise one record (with the TradeTapp financials and flags ``side`` saved or fetched with it). Raises ``CurrencyError`` (a ``ReporterError``) for a currency that is
     not ISO 4217 or a conversion without a rate; nothing else for any record of valid shape."""
     zone = get_zone(ctx.timezone)
     where = f"record {record.id or '(no id)'}: submissionCurrency"
@@ -73,6 +75,8 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         currency_assumed=currency_assumed,
         submitted_currency=submitted,
     )
+    tradetapp = tradetapp_rules.build_analysis(side, amounts, ctx, money)
+    flags = flag_rules.with_more(flags, tradetapp_rules.evaluate(tradetapp, ctx, report_ccy))
     verdict, reasons = flag_rules.verdict(flags, qualification)
     return Report(
         company_id=record.id or "",
@@ -100,6 +104,7 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         fx_note=currency_note(sub_ccy, report_ccy, fx_rate, currency_assumed),
         currency_assumed=currency_assumed,
         fx_rate=fx_rate,
+        tradetapp=tradetapp,
     )
 
 
