@@ -13,8 +13,8 @@ import pytest
 from reporter import cli
 from reporter.api.fetch import fetch_records
 from reporter.api.saved import load_file
-from reporter.api.side_files import is_side_file
 from reporter.api.settings import ApiSettings
+from reporter.api.side_files import is_side_file
 from reporter.api.sync_state import STATE_FILE
 from reporter.api.tokens import StaticToken
 from reporter.jsonio import loads_exact
