@@ -19,6 +19,7 @@ from typing import Any
 
 from reporter import __version__
 from reporter.dates import format_iso
+from reporter.render.json_tradetapp import tradetapp_to_json
 from reporter.render.options import RenderOptions
 from reporter.transform.model import (
     CapacityCheck,
@@ -183,6 +184,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "sections": _sections(report.sections),
         "otherFields": plain(report.other_fields),
         "fxNote": report.fx_note,
+        "tradetapp": tradetapp_to_json(report.tradetapp),
     }
 
 

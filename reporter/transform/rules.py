@@ -169,7 +169,8 @@ def _ordered(old: tuple[RuleInfo, ...], new: tuple[RuleInfo, ...]) -> tuple[Rule
 # rows (reporter/data/RULES-README-ROWS.md) are pasted into the README; then ``CATALOG`` becomes
 # ``FULL_CATALOG``. Severity overrides and the verdict's order already know every id.
 _BEFORE.update(_TRADETAPP_BEFORE)
-FULL_CATALOG = _ordered(CATALOG, NEW_RULES + TRADETAPP_RULES)
+NEW_RULES = NEW_RULES + TRADETAPP_RULES  # round 2, then TradeTapp's analysis (issue 17)
+FULL_CATALOG = _ordered(CATALOG, NEW_RULES)
 RULE_IDS: dict[str, RuleInfo] = {r.id: r for r in FULL_CATALOG}
 PRIORITY: dict[str, int] = {r.id: i for i, r in enumerate(FULL_CATALOG)}
 
