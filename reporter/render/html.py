@@ -43,8 +43,10 @@ from reporter.render.page_one import (
     clip,
     insurance_overview,
     page_one_flag_count,
+    page_one_space,
     safety_years,
 )
+from reporter.render.page_one_tradetapp import tradetapp_block
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
 from reporter.transform.money import Money, format_compact, format_money
@@ -268,6 +270,7 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         flags_shown=page_one_flag_count(report, insurance, options.page_size),
         safety_years=safety_years(report),
         capacity={c.key: c for c in report.capacity},
+        tradetapp=tradetapp_block(report, page_one_space(report, insurance, options.page_size)),
     )
 
 

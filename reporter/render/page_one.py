@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from reporter.render.options import PAGE_SIZE_LINES
+from reporter.render.page_one_tradetapp import tradetapp_lines
 from reporter.transform.model import InsuranceRow, Report
 from reporter.transform.sections_data import INSURANCE_LABELS
 
@@ -102,8 +103,8 @@ def _lines(text: str | None, per_line: int) -> int:
     return max(1, math.ceil(width / per_line))
 
 
-def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
-    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
+def page_one_space(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
+    """The lines page one leaves for the TradeTapp block and the flag list together."""
     q = report.qualification
     used = sum(_lines(clip(r, LINE_MAX), REASON_CHARS) for r in report.verdict_reasons)
     if q.denial_reason and q.status == "DENIED":
@@ -118,7 +119,13 @@ def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], p
     used += _lines(aka, AKA_CHARS) - 1
     name = clip(report.company_name, NAME_MAX)
     used += NAME_LINE_COST * (_lines(name, NAME_CHARS if len(name) <= NAME_CHARS else NAME_CHARS_LONG) - 1)
-    left = PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
+    return PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
+
+
+def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
+    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
+    space = page_one_space(report, insurance_rows, page_size)
+    left = space - tradetapp_lines(report, space)
     if sum(_lines(clip(f.message, LINE_MAX), FLAG_CHARS) for f in report.flags) <= left:
         return len(report.flags)
     left -= 1  # the "and N more" line

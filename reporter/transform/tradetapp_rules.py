@@ -213,10 +213,11 @@ def evaluate(a: TradeTappAnalysis | None, ctx: model.ReportContext, currency: st
 
     for f in a.active_flags:
         rule = PRIORITY_RULE.get((f.priority or "").upper(), "tradetapp.gc_flag_medium")
-        who = f" raised by {f.raised_by}" if f.raised_by else ""
+        who = f"raised by {f.raised_by}" if f.raised_by else "raised"
         when = f" on {f.raised_at.date().isoformat()}" if f.raised_at else ""
-        out.add(rule, f"GC flag ({f.priority or 'no priority'}, {f.type or 'no type'}): {f.name or '(unnamed)'}"
-                f" - {f.summary or 'no summary'}{who}{when}",
+        by = f", {who}{when}" if f.raised_by or f.raised_at else ""
+        out.add(rule, f"GC's own TradeTapp flag ({f.priority or 'no priority'}, {f.type or 'no type'}){by}: "
+                f"{f.name or '(unnamed)'} - {f.summary or 'no summary'}",
                 flagId=f.id, name=f.name, priority=f.priority, type=f.type, summary=f.summary,
                 eventDate=f.event_date, raisedBy=f.raised_by, raisedAt=f.raised_at)
     for c in a.capacity:
