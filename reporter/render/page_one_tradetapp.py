@@ -12,7 +12,6 @@ fetched with the record (the block is not shown).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from decimal import Decimal
 
 from reporter.transform.model import Report
