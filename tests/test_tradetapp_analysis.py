@@ -284,3 +284,35 @@ def test_json_keeps_tradetapp_figures_exact():
     st = doc["tradetapp"]["statements"][0]
     assert st["metrics"]["currentRatio"] == format(api["statements"][0]["metrics"]["currentRatio"], "f")
     assert doc["tradetapp"]["riskEvaluationScore"] == api["riskEvaluationScore"]
+
+
+def test_rules_file_sets_the_tradetapp_thresholds_and_severities(tmp_path):
+    from reporter.errors import ConfigError
+    from reporter.transform.rules_file import load_rules
+
+    p = tmp_path / "rules.toml"
+    p.write_text('[tradetapp]\ncurrent_ratio_min = 0.5\nstatement_max_age_months = 30\n'
+                 '[severities]\n"tradetapp.gc_flag_high" = "medium"\n', encoding="utf-8")
+    rules = load_rules(p)
+    assert rules.tradetapp_current_ratio_min == Decimal("0.5") and rules.tradetapp_statement_max_age_months == 30
+    (rec,) = load_file(SAMPLES / "summit-electrical-large.json")
+    ctx = ReportContext(as_of=date(2026, 11, 28), rules=rules)
+    r = build_report(rec.model, ctx, side_files_for(SAMPLES / "summit-electrical-large.json", rec.model.id))
+    assert next(f for f in r.flags if f.rule == "tradetapp.gc_flag_high").severity == "medium"
+    p.write_text('[tradetapp]\ncurrent_ratio_min = "low"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="tradetapp.current_ratio_min"):
+        load_rules(p)
+
+
+def test_page_one_stays_one_page_with_many_long_gc_flags(main, tmp_path):
+    page = json.loads((SAMPLES / "summit-electrical-large.flags.json").read_text(encoding="utf-8"))
+    one = next(f for f in page["results"] if f["priority"] == "HIGH")
+    page["results"] = [{**copy.deepcopy(one), "id": 1000 + i, "name": f"Flag {i} " + "very long name " * 6,
+                        "summary": "A long summary of what happened on site. " * 12} for i in range(12)]
+    r = _sample("summit-electrical-large", flags=page, tmp_path=tmp_path)
+    assert len(r.tradetapp.active_flags) == 12
+    out = tmp_path / "out"
+    assert main(["build", str(tmp_path / "summit-electrical-large.json"), "--out", str(out), *AS_OF,
+                 "--project-value", "40000000", "--formats", "pdf", "-q"]) == 0
+    first = pdftotext(next(out.glob("*.pdf")), "-f", "1", "-l", "1", "-layout")
+    assert "Reviewed by" in first and "TradeTapp analysis" in first

@@ -12,6 +12,7 @@ row per state change). Every figure is written as a number equal to the API's va
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reporter.api.financials_models import METRIC_FIELDS, RAW_DATA_FIELDS
@@ -26,7 +27,7 @@ FLAG_HEADERS = ["Flag id", "Name", "Type", "Priority", "Event date", "Summary", 
 HISTORY_HEADERS = ["Flag id", "Flag name", "Order (newest first)", "State", "Summary", "Set at", "Set by"]
 
 
-def _rows_sheet(wb: Any, book: Any, title: str, table: str, headers: list[str], widths: list[float],
+def _rows_sheet(wb: Any, book: Any, title: str, table: str, headers: list[str], widths: Sequence[float],
                 rows: list[list[tuple[Any, str]]]) -> None:
     ws = wb.create_sheet(safe_sheet_name(title, book.sheets))
     write_header(ws, headers, widths)
@@ -81,7 +82,8 @@ def add_tradetapp_sheets(wb: Any, book: Any, report: Report) -> None:
                      *((v, "number") for _, v in s.raw), *((v, "number") for _, v in s.ratios),
                      *((values.get(n), "number") for n in custom)])
     _rows_sheet(wb, book, "Statements", "tradetapp_statements", headers, [11, 11, 7] + [16] * (len(headers) - 3), rows)
-    flag_rows, history = [], []
+    flag_rows: list[list[tuple[Any, str]]] = []
+    history: list[list[tuple[Any, str]]] = []
     for f in a.flags:
         flag_rows.append([(f.id, "int"), (f.name, "text"), (f.type, "text"), (f.priority, "text"),
                           (f.event_date, "date"), (f.summary, "longtext"), (f.raised_by, "text"),
