@@ -316,3 +316,21 @@ def test_page_one_stays_one_page_with_many_long_gc_flags(main, tmp_path):
                  "--project-value", "40000000", "--formats", "pdf", "-q"]) == 0
     first = pdftotext(next(out.glob("*.pdf")), "-f", "1", "-l", "1", "-layout")
     assert "Reviewed by" in first and "TradeTapp analysis" in first
+
+
+def test_redacted_copies_withhold_tradetapps_figures_and_keep_the_decision(main, tmp_path):
+    from reporter.rebuild import redacted_attachments
+    from reporter.transform.redact import redact_report
+
+    r = _sample("summit-electrical-large", award=40_000_000)
+    red = redact_report(r, "financial")
+    assert red.verdict == r.verdict and red.tradetapp.financials_status == "withheld"
+    assert red.tradetapp.statements == () and red.tradetapp.flags == r.tradetapp.flags  # the GC's flags stay
+    text = " ".join(f.message for f in red.flags) + " ".join(red.verdict_reasons)
+    assert "32,000,000" not in text and "Default on project Harbor Point Tower" in text
+    out = tmp_path / "out"
+    assert main(["build", str(SAMPLES / "summit-electrical-large.json"), "--out", str(out), *AS_OF,
+                 "--project-value", "40000000", "--formats", "pdf", "-q"]) == 0
+    assert (out / "sources").glob("*.flags.json")
+    attachments, items = redacted_attachments(out, "financial")  # re-rendered with the kept side files
+    assert items[0].verdict == "red" and attachments
