@@ -334,3 +334,14 @@ def test_redacted_copies_withhold_tradetapps_figures_and_keep_the_decision(main,
     assert (out / "sources").glob("*.flags.json")
     attachments, items = redacted_attachments(out, "financial")  # re-rendered with the kept side files
     assert items[0].verdict == "red" and attachments
+
+
+def test_fetch_all_saves_both_side_files_for_every_company(fake, main, tmp_path):
+    out = tmp_path / "saved"
+    assert main(["fetch", "--all", "--base-url", fake.base_url, "--out", str(out), "-q"]) == 0
+    for cid in (C1, C2, C3):
+        fin = loads_exact((out / f"{cid}.financials.json").read_text(encoding="utf-8"))
+        flags = loads_exact((out / f"{cid}.flags.json").read_text(encoding="utf-8"))
+        assert (fin.get("notFound") is True) == (cid == C3)
+        assert all(f["company"]["id"] == cid for f in flags["results"])
+    assert len(loads_exact((out / f"{C1}.flags.json").read_text(encoding="utf-8"))["results"]) == 130

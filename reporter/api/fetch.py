@@ -105,11 +105,32 @@ async def fetch_records(
         async for result in _fetch_ids(client, ids, window=settings.max_in_flight * 2, side=options):
             yield result
         if all_:
-            try:
-                async for item in client.iter_listed(filters or QueryFilters(), skip=ids):
-                    yield await _with_side(client, FetchResult(item.company_id, item.raw, item.error), options)
-            except ReporterError as exc:
-                yield FetchResult(None, None, exc)
+            async for result in _fetch_listed(client, filters or QueryFilters(), ids, options,
+                                              window=settings.max_in_flight * 2):
+                yield result
+
+
+async def _fetch_listed(client: TradeTappClient, filters: QueryFilters, skip: list[str], options: SideOptions,
+                        *, window: int) -> AsyncIterator[FetchResult]:
+    """The listed companies in list order, each with its side bodies (fetched ``window`` at a time)."""
+    pending: collections.deque[asyncio.Task[FetchResult]] = collections.deque()
+    failed: ReporterError | None = None
+    try:
+        try:
+            async for item in client.iter_listed(filters, skip=skip):
+                pending.append(asyncio.ensure_future(
+                    _with_side(client, FetchResult(item.company_id, item.raw, item.error), options)))
+                if len(pending) >= window:
+                    yield await pending.popleft()
+        except ReporterError as exc:
+            failed = exc
+        while pending:
+            yield await pending.popleft()
+        if failed is not None:
+            yield FetchResult(None, None, failed)
+    finally:
+        for task in pending:
+            task.cancel()
 
 
 async def _fetch_ids(client: TradeTappClient, ids: list[str], *, window: int,
