@@ -25,14 +25,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reporter.api.saved import SourceRecord, load_file
+from reporter.api.side_files import SideDocs
 from reporter.batch_index import RunIndex
 from reporter.batch_lock import FolderLock
 from reporter.batch_pool import WorkerPool, make_pool, worker_died
 from reporter.batch_task import (
     SOURCES_DIR,
+    Fetched,
     Task,
     build_task,
     failure_text,
+    kept_side,
     new_item,
     report_only,
     settings_hash,
@@ -179,23 +182,27 @@ class _Run:
             item = Item(input=label, company_id=getattr(source, "company_id", None))
             self.record(item.failed(one_line(str(source))), "error", seq)
             return None
+        side = None
         if isinstance(source, SourceRecord):
-            raw = source.raw
+            raw, side = source.raw, source.side
+        elif isinstance(source, Fetched):  # with its financials and flags
+            raw = source.raw if self.config.context.show_tax_id else mask_tax_ids(source.raw)
+            side = source.side
         else:  # a record fetched from the API: masked before it is fingerprinted, kept or rendered
             raw = source if self.config.context.show_tax_id else mask_tax_ids(source)
         try:
-            return self._task(label, raw, seq)
+            return self._task(label, raw, seq, side)
         except Exception as exc:  # fingerprinting or naming a hostile record: that record's failure
             if self.config.debug:
                 raise
             self.record(new_item(label, raw).failed(failure_text(exc, label)), "error", seq)
             return None
 
-    def _task(self, label: str, raw: dict[str, Any], seq: int) -> Task | None:
+    def _task(self, label: str, raw: dict[str, Any], seq: int, side: SideDocs | None = None) -> Task | None:
         if not isinstance(raw, dict):
             raise ReporterError(f"{label}: expected a qualification record (a JSON object)")
         company_id = raw.get("id") if isinstance(raw.get("id"), str) else None
-        fp = source_fingerprint(raw, self.shash)
+        fp = source_fingerprint(raw, self.shash, side)
         if company_id and company_id in self.seen:
             first, sha = self.seen[company_id]
             if sha == fp["sha256"]:  # the same record given twice: one packet, said in the summary
@@ -209,7 +216,7 @@ class _Run:
         if was and not (was.names() & self.used) and unchanged(was, fp, self.config.out_dir):
             self.used.update(was.names())  # its files keep their names: nobody else gets them
             kept = replace(was, input=label, from_earlier_run=False, refresh_error=None)
-            report = report_only(raw, label, self.config) if "xlsx" in self.config.formats else None
+            report = report_only(raw, label, self.config, side) if "xlsx" in self.config.formats else None
             self.record(kept, "skipped", seq, report)
             return None
         taken = self.used | {n for n, cid in self.owner.items() if cid != company_id}
@@ -217,7 +224,7 @@ class _Run:
         self.used.add(name.lower())
         if company_id:
             self.index.started.add(company_id)
-        return Task(label, raw, name, self.config, fp)
+        return Task(label, raw, name, self.config, fp, side)
 
     async def go(self, sources: AsyncIterator[tuple[str, Any]], total: int | None) -> BatchOutcome:
         running: set[asyncio.Task] = set()
@@ -273,7 +280,7 @@ def _earlier_report(item: Item, config: BuildConfig) -> Any:
         (rec,) = load_file(path, show_tax_id=config.context.show_tax_id)
     except (ReporterError, ValueError):
         return None
-    return report_only(rec.raw, item.input or item.company_id or str(path), config)
+    return report_only(rec.raw, item.input or item.company_id or str(path), config, kept_side(path))
 
 
 def write_leveling(out_dir: Path, reports: list[Any], names: Any) -> FileEntry | None:

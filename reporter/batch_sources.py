@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from reporter import pipeline
+from reporter.batch_task import Fetched
 from reporter.deliver.manifest import one_line
 from reporter.errors import InputError, ReporterError
 
@@ -40,7 +41,10 @@ async def api_sources(request: Any) -> AsyncIterator[Source]:
         label = f"TradeTapp {r.company_id}" if r.company_id else "TradeTapp qualification list"
         if r.error is not None:
             r.error.company_id = r.company_id  # so the manifest names the company that failed
-        yield label, (r.raw if r.error is None else r.error)
+        if r.error is not None:
+            yield label, r.error
+        else:  # with the financials and flags fetched for it, when any were
+            yield label, (Fetched(r.raw, r.side) if getattr(r, "side", None) is not None else r.raw)
 
 
 async def all_sources(paths: Iterable[str], request: Any = None, show_tax_id: bool = False) -> AsyncIterator[Source]:

@@ -9,6 +9,7 @@ has died writes nothing (``parent_alive`` is checked before each write).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ from typing import Any
 
 from reporter import pipeline  # by module: a test may replace its functions before the workers fork
 from reporter.api.saved import validate_record
+from reporter.api.side_files import SideDocs, side_files_for
 from reporter.config import BuildConfig, describe_config
 from reporter.deliver.manifest import FileEntry, Item, one_line, write_in_folder
 from reporter.errors import ReporterError
@@ -73,15 +75,27 @@ class Task:
     name: str
     config: BuildConfig
     fingerprint: dict[str, Any]
+    side: SideDocs | None = None  # the TradeTapp financials and flags read or fetched with it
 
 
-def source_fingerprint(raw: dict[str, Any], settings_hash: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Fetched:
+    """A record fetched from the API with its financials and flags (``reporter.api.fetch``)."""
+
+    raw: dict[str, Any]
+    side: SideDocs | None = None
+
+
+def source_fingerprint(raw: dict[str, Any], settings_hash: str, side: SideDocs | None = None) -> dict[str, Any]:
     canonical = dumps_exact(raw, indent=None).encode("utf-8")
-    return {
+    fp = {
         "updatedAt": raw.get("updatedAt") or raw.get("dateUpdated"),
         "sha256": sha256_bytes(canonical),
         "settings": settings_hash,
     }
+    if side is not None:  # a changed flag or statement rebuilds the packet
+        fp["side"] = sha256_bytes(side.canonical().encode("utf-8"))
+    return fp
 
 
 def settings_hash(config: BuildConfig, name_pattern: str = "") -> str:
@@ -130,6 +144,7 @@ def build_task(task: Task) -> tuple[Item, Any]:
     item.source = task.fingerprint
     try:
         source = validate_record(task.raw, task.label, show_tax_id=task.config.context.show_tax_id)
+        source = dataclasses.replace(source, side=task.side)
         item.company_id, item.company_name = text_or_none(source.model.id), text_or_none(source.model.companyName)
         with time_limit(task.config.record_seconds, task.label):
             packet = pipeline.render_packet(source, task.config, task.name)
@@ -137,6 +152,8 @@ def build_task(task: Task) -> tuple[Item, Any]:
         item.files = pipeline.write_packet(packet, task.config.out_dir)
         _check_parent()
         item.source_record = write_source(packet.source, task.name, task.config)
+        for key, body in pipeline.side_json(source, task.config).items():
+            write_in_folder(task.config.out_dir, f"{SOURCES_DIR}/{task.name}.{key}.json", body)
     except ParentGone:
         os._exit(1)
     except Exception as exc:  # a bug in one record must not end the batch
@@ -166,12 +183,24 @@ def slim_report(report: Any) -> Any:
     return report
 
 
-def report_only(raw: dict[str, Any], label: str, config: BuildConfig) -> Any:
+def report_only(raw: dict[str, Any], label: str, config: BuildConfig, side: SideDocs | None = None) -> Any:
     """The (slim) report of a record whose packet is unchanged: transform only, no rendering."""
     try:
-        return slim_report(build_report(validate_record(raw, label, show_tax_id=config.context.show_tax_id).model, config.context))
+        source = dataclasses.replace(validate_record(raw, label, show_tax_id=config.context.show_tax_id), side=side)
+        return slim_report(build_report(source.model, config.context, pipeline.side_of(source, config.context.show_tax_id)))
     except Exception:  # the record built before; a report that cannot be made again only leaves leveling short
         return None
+
+
+def kept_side(source_path: Any) -> SideDocs | None:
+    """The side files kept beside a packet's ``sources/<name>.json`` (None when there are none)."""
+    try:
+        found = side_files_for(source_path)
+    except ReporterError:
+        return None
+    if found.financials_raw is None and found.flags_raw is None:
+        return None
+    return SideDocs.of(found)
 
 
 def worker_init(parent: int) -> None:

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from reporter.api.saved import SourceRecord, load_file_items
-from reporter.api.side_files import is_side_file
+from reporter.api.side_files import SideDocs, SideFiles, is_side_file, parse_side_docs, side_files_for
 from reporter.config import BuildConfig
 from reporter.deliver.manifest import FileEntry, file_entry
 from reporter.errors import ReporterError
 from reporter.fsio import atomic_write
 from reporter.jsonio import dumps_exact
 from reporter.render.renderers import RENDERERS
+from reporter.tax_ids import mask_tax_ids
 from reporter.transform.model import Report
 from reporter.transform.privacy import mask_tax_fields
 from reporter.transform.redact import redact_report
@@ -42,13 +43,32 @@ class Packet:
     source: bytes = b""  # the record as received, for the archive: embedded in the PDF and kept in sources/
 
 
+def side_of(source: SourceRecord, show_tax_id: bool = False) -> SideFiles | None:
+    """The parsed financials and flags saved or fetched with a record (``source.side``); an
+    ``InputError`` naming the side file when one is bad."""
+    if source.side is None:
+        return None
+    return parse_side_docs(mask_side(source.side, show_tax_id), source.model.id)
+
+
+def mask_side(docs: SideDocs, show_tax_id: bool = False) -> SideDocs:
+    """The side bodies with their tax ids masked (as the record's are), unless ``show_tax_id``."""
+    if show_tax_id:
+        return docs
+    return dataclasses.replace(
+        docs, financials=mask_tax_ids(docs.financials) if docs.financials is not None else None,
+        flags=mask_tax_ids(docs.flags) if docs.flags is not None else None,
+    )
+
+
 def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packet:
     """Transform and render one record into the configured formats (no file I/O).
 
     Formats run in ``RENDERERS`` order, so the PDF embeds the source record and, when one was
     made, the workbook; a format another renderer made on the way (the PDF's HTML) is not made
     twice."""
-    report = build_report(source.model, config.context)
+    side = side_of(source, config.context.show_tax_id)
+    report = build_report(source.model, config.context, side)
     if config.redact:
         report = redact_report(report, config.redact)
     archived = source_json(source.raw, config)  # made once: the PDF embeds it, the batch keeps it
@@ -58,6 +78,8 @@ def render_packet(source: SourceRecord, config: BuildConfig, name: str) -> Packe
             "" if config.context.show_tax_id else " (tax ids masked to the last 4)"
         )
         attachments.append((f"{name}.source.json", archived, note))
+        for key, body in side_json(source, config).items():
+            attachments.append((f"{name}.{key}.json", body, f"TradeTapp {key} as received"))
     outputs: dict[str, bytes] = {}
     warnings: list[str] = []
     for fmt, renderer in RENDERERS.items():
@@ -79,6 +101,15 @@ def source_json(raw: dict[str, Any], config: BuildConfig) -> bytes:
     return (dumps_exact(mask_tax_fields(raw, config.context.show_tax_id)) + "\n").encode("utf-8")
 
 
+def side_json(source: SourceRecord, config: BuildConfig) -> dict[str, bytes]:
+    """The side bodies of a record for the archive (``financials``/``flags`` -> bytes), masked."""
+    if source.side is None:
+        return {}
+    docs = mask_side(source.side, config.context.show_tax_id)
+    pairs = (("financials", docs.financials), ("flags", docs.flags))
+    return {k: (dumps_exact(v) + "\n").encode("utf-8") for k, v in pairs if v is not None}
+
+
 def write_packet(packet: Packet, out_dir: Path) -> dict[str, FileEntry]:
     files: dict[str, FileEntry] = {}
     order = ("pdf", "xlsx", "json", "html")
@@ -97,5 +128,13 @@ def sources_from_files(paths: Iterable[str], show_tax_id: bool = False) -> Itera
         except ReporterError as exc:
             yield str(p), exc
             continue
+        if len(records) == 1 and not isinstance(records[0], ReporterError) and records[0].source == str(p):
+            try:  # one record in the file: its side files sit beside it
+                found = side_files_for(p, records[0].model.id)
+            except ReporterError as exc:
+                yield str(p), exc
+                continue
+            if found.financials_raw is not None or found.flags_raw is not None:
+                records = [dataclasses.replace(records[0], side=SideDocs.of(found))]
         for rec in records:
             yield (str(p), rec) if isinstance(rec, ReporterError) else (rec.source, rec)

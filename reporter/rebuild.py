@@ -11,6 +11,7 @@ with no progress listener, so no "built X" line reads as if the folder changed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from reporter.api.saved import load_file
 from reporter.batch import run_batch
+from reporter.batch_task import kept_side
 from reporter.config import config_from_manifest
 from reporter.deliver.mail import Attachment, read_folder
 from reporter.deliver.manifest import FileProblem, Item, read_verified, refusal
@@ -43,7 +45,8 @@ def redacted_attachments(folder: Path, what: str) -> tuple[list[Attachment], lis
         async def sources() -> AsyncIterator[tuple[str, Any]]:
             for i, path in zip(items, checked, strict=True):
                 for rec in load_file(path, show_tax_id=config.context.show_tax_id):
-                    yield i.input or str(path), rec
+                    # with the TradeTapp financials and flags kept beside it (issue 17)
+                    yield i.input or str(path), dataclasses.replace(rec, side=kept_side(path))
 
         names = _FixedNames(iter(i.stem() or i.label for i in items))
         outcome = asyncio.run(run_batch(sources(), config, jobs=1, force=True, names=names))

@@ -14,6 +14,7 @@ from reporter import cli
 from reporter.api.fetch import fetch_records
 from reporter.api.saved import load_file
 from reporter.api.settings import ApiSettings
+from reporter.api.side_files import is_side_file
 from reporter.api.sync_state import STATE_FILE
 from reporter.api.tokens import StaticToken
 from reporter.jsonio import loads_exact
@@ -47,7 +48,8 @@ def main(monkeypatch, fast):
 
 
 def saved_ids(out: Path) -> set[str]:
-    return {p.stem for p in out.glob("*.json") if not p.name.startswith(".")}
+    # the records only: *.financials.json / *.flags.json ride beside them (issue 17)
+    return {p.stem for p in out.glob("*.json") if not p.name.startswith(".") and not is_side_file(p)}
 
 
 def settings(fake: FakeTradeTapp, **kw) -> ApiSettings:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reporter.api.saved import load_file
+from reporter.api.side_files import side_files_for
 from reporter.render.json import report_to_json
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.model import Project, ReportContext
@@ -92,8 +93,8 @@ def sample_reports():
                         project=Project(name="Mission Tower", number="24-117", value=Decimal(450000), end=date(2027, 9, 30)))
     docs = []
     for name in ("internationale-batiment.json", "summit-electrical-large.json", "sparse-framing.json"):
-        for src in load_file(ROOT / "samples" / name):
-            docs.append(report_to_json(build_report(src.model, ctx)))
+        for src in load_file(ROOT / "samples" / name):  # with the financials and flags saved beside it
+            docs.append(report_to_json(build_report(src.model, ctx, side_files_for(ROOT / "samples" / name, src.model.id))))
     return docs
 
 

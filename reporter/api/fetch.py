@@ -3,8 +3,12 @@
 Input: ``ApiSettings``, a ``TokenProvider``, company ids and/or ``--all`` with ``QueryFilters``;
 for ``save_fetched`` also an output folder. Output: one ``FetchResult`` per company
 (``fetch_records``) -- the given ids first, in order, then every listed company not already
-fetched -- and, from ``save_fetched``, one ``SaveOutcome`` per company after its record was written
-as ``DIR/<companyId>.json``. A failing company never stops the others; a failing list gives one
+fetched -- each with the company's TradeTapp financials and flags unless turned off
+(``financials=False`` / ``flags=False``) -- and, from ``save_fetched``, one ``SaveOutcome`` per company
+after its record was written as ``DIR/<companyId>.json`` with ``DIR/<companyId>.financials.json`` and
+``DIR/<companyId>.flags.json`` beside it (``reporter.api.side_files``). A failure fetching a
+company's financials or flags (other than the 404 that means "no statements") fails that company:
+a packet never silently lacks the GC's own flags. A failing company never stops the others; a failing list gives one
 result with ``company_id=None`` and ends the listing.
 """
 
@@ -21,6 +25,7 @@ import httpx
 
 from reporter.api.saved import validate_record
 from reporter.api.settings import ApiSettings, QueryFilters
+from reporter.api.side_files import SideDocs, save_side_docs
 from reporter.api.sync_state import save_record
 from reporter.api.tokens import TokenProvider
 from reporter.api.tradetapp import TradeTappClient
@@ -37,10 +42,45 @@ class FetchResult:
     company_id: str | None
     raw: dict[str, Any] | None
     error: ReporterError | None
+    side: SideDocs | None = None  # the financials and flags bodies fetched with the record
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass(frozen=True)
+class SideOptions:
+    """Which side endpoints a run reads (``--no-financials`` / ``--no-flags`` turn them off)."""
+
+    financials: bool = True
+    flags: bool = True
+
+    @property
+    def any(self) -> bool:
+        return self.financials or self.flags
+
+
+async def fetch_side(client: TradeTappClient, company_id: str, options: SideOptions) -> SideDocs:
+    """The company's financials and flags, as the API sent them (404 financials recorded)."""
+    async def none() -> None:
+        return None
+
+    fin, flags = await asyncio.gather(
+        client.get_financials(company_id) if options.financials else none(),
+        client.list_flags(company_id) if options.flags else none(),
+    )
+    return SideDocs(financials=fin, flags=flags)
+
+
+async def _with_side(client: TradeTappClient, result: FetchResult, options: SideOptions) -> FetchResult:
+    if result.error is not None or result.company_id is None or not options.any:
+        return result
+    try:
+        side = await fetch_side(client, result.company_id, options)
+    except ReporterError as exc:
+        return FetchResult(result.company_id, None, exc)
+    return FetchResult(result.company_id, result.raw, None, side)
 
 
 async def fetch_records(
@@ -52,28 +92,55 @@ async def fetch_records(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     client_factory: Callable[..., TradeTappClient] = TradeTappClient,
+    side: SideOptions | None = None,
 ) -> AsyncIterator[FetchResult]:
     """One ``FetchResult`` per company: the given ids first (in order), then, with ``all_``, every
     listed company not already fetched. A failing company never stops the others; a failing list
-    gives one result with ``company_id=None`` and ends the listing."""
+    gives one result with ``company_id=None`` and ends the listing. ``side`` says which of the
+    financials and flags to fetch with each record (none unless asked; the commands ask for both
+    unless ``--no-financials`` / ``--no-flags``)."""
     ids = list(dict.fromkeys(c.strip() for c in company_ids if c and c.strip()))
+    options = side if side is not None else SideOptions(financials=False, flags=False)
     async with client_factory(settings, token_provider, transport=transport) as client:
-        async for result in _fetch_ids(client, ids, window=settings.max_in_flight * 2):
+        async for result in _fetch_ids(client, ids, window=settings.max_in_flight * 2, side=options):
             yield result
         if all_:
-            try:
-                async for item in client.iter_listed(filters or QueryFilters(), skip=ids):
-                    yield FetchResult(item.company_id, item.raw, item.error)
-            except ReporterError as exc:
-                yield FetchResult(None, None, exc)
+            async for result in _fetch_listed(client, filters or QueryFilters(), ids, options,
+                                              window=settings.max_in_flight * 2):
+                yield result
 
 
-async def _fetch_ids(client: TradeTappClient, ids: list[str], *, window: int) -> AsyncIterator[FetchResult]:
+async def _fetch_listed(client: TradeTappClient, filters: QueryFilters, skip: list[str], options: SideOptions,
+                        *, window: int) -> AsyncIterator[FetchResult]:
+    """The listed companies in list order, each with its side bodies (fetched ``window`` at a time)."""
+    pending: collections.deque[asyncio.Task[FetchResult]] = collections.deque()
+    failed: ReporterError | None = None
+    try:
+        try:
+            async for item in client.iter_listed(filters, skip=skip):
+                pending.append(asyncio.ensure_future(
+                    _with_side(client, FetchResult(item.company_id, item.raw, item.error), options)))
+                if len(pending) >= window:
+                    yield await pending.popleft()
+        except ReporterError as exc:
+            failed = exc
+        while pending:
+            yield await pending.popleft()
+        if failed is not None:
+            yield FetchResult(None, None, failed)
+    finally:
+        for task in pending:
+            task.cancel()
+
+
+async def _fetch_ids(client: TradeTappClient, ids: list[str], *, window: int,
+                     side: SideOptions) -> AsyncIterator[FetchResult]:
     async def one(cid: str) -> FetchResult:
         try:
-            return FetchResult(cid, await client.get_qualification(cid), None)
+            result = FetchResult(cid, await client.get_qualification(cid), None)
         except ReporterError as exc:
             return FetchResult(cid, None, exc)
+        return await _with_side(client, result, side)
 
     pending: collections.deque[asyncio.Task[FetchResult]] = collections.deque()
     todo = iter(ids)
@@ -124,6 +191,8 @@ async def save_fetched(
         assert result.raw is not None
         try:
             path = save_record(result.raw, out_dir)
+            if result.side is not None:
+                save_side_docs(result.side, path)
         except (InputError, OSError) as exc:
             yield SaveOutcome(name, problem=f"cannot save: {exc}")
             continue

@@ -38,6 +38,7 @@ class SourceRecord:
     source: str
     raw: dict[str, Any]
     model: Qualification
+    side: Any = None  # reporter.api.side_files.SideDocs: the financials and flags saved beside it
 
 
 def describe_validation_error(exc: ValidationError) -> str:

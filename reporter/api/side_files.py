@@ -5,6 +5,11 @@ parsed bodies of ``DIR/<name>.financials.json`` (TradeTapp's ``GET /financials/{
 recorded 404 ``{"notFound": true, "status": 404, "detail": "..."}``) and ``DIR/<name>.flags.json``
 (one ``GET /flags`` list page, all flags of the company, ``include=stateHistory``). A side file that
 is absent is ``None`` (not fetched); a bad one raises a one-line ``InputError`` naming it.
+
+``SideDocs`` is the same pair of bodies as fetched online (``reporter.api.fetch``), picklable for a
+worker; ``save_side_docs`` writes them beside a saved record and ``parse_side_docs`` reads them the
+way ``side_files_for`` reads the files, so an online build and an offline build of what
+``reporter fetch`` wrote hold the same facts.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from pydantic import ValidationError
 from reporter.api.financials_models import Financials, FlagPage
 from reporter.api.saved import describe_validation_error
 from reporter.errors import InputError
-from reporter.jsonio import loads_exact
+from reporter.fsio import atomic_write
+from reporter.jsonio import dumps_exact, loads_exact
 
 FINANCIALS_SUFFIX = ".financials.json"
 FLAGS_SUFFIX = ".flags.json"
@@ -66,24 +72,76 @@ def _read(path: Path) -> dict[str, Any]:
     return doc
 
 
+@dataclass(frozen=True)
+class SideDocs:
+    """The raw bodies beside one record: the financials body (or recorded 404) and the flags list
+    page; ``None`` for one not fetched. ``where`` names where they came from in errors."""
+
+    financials: dict[str, Any] | None = None
+    flags: dict[str, Any] | None = None
+    financials_where: str = "TradeTapp financials"
+    flags_where: str = "TradeTapp flags"
+
+    @classmethod
+    def of(cls, side: SideFiles) -> SideDocs:
+        return cls(side.financials_raw, side.flags_raw, str(side.financials_path or "TradeTapp financials"),
+                   str(side.flags_path or "TradeTapp flags"))
+
+    def canonical(self) -> str:
+        """A stable text of both bodies (for the packet's source fingerprint)."""
+        return dumps_exact({"financials": self.financials, "flags": self.flags}, indent=None)
+
+
+def save_side_docs(docs: SideDocs, record_path: str | Path) -> list[Path]:
+    """Write the fetched bodies beside ``record_path`` (atomically, exact numbers); return the paths."""
+    financials_path, flags_path = side_paths(record_path)
+    written = []
+    for body, path in ((docs.financials, financials_path), (docs.flags, flags_path)):
+        if body is not None:
+            atomic_write(path, (dumps_exact(body) + "\n").encode("utf-8"))
+            written.append(path)
+    return written
+
+
+def parse_side_docs(docs: SideDocs, company_id: str | None = None) -> SideFiles:
+    """``SideFiles`` of raw bodies, checked as ``side_files_for`` checks files (``InputError``
+    naming ``docs.*_where``)."""
+    found: dict[str, Any] = {}
+    if docs.financials is not None:
+        found.update(_financials_of(docs.financials, docs.financials_where, company_id))
+    if docs.flags is not None:
+        found.update(_flags_of(docs.flags, docs.flags_where, company_id))
+    return SideFiles(**found)
+
+
 def _financials(path: Path, company_id: str | None) -> dict[str, Any]:
-    raw = _read(path)
+    found = _financials_of(_read(path), str(path), company_id)
+    return {**found, "financials_path": path}
+
+
+def _financials_of(raw: dict[str, Any], path: str, company_id: str | None) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a JSON object, got {type(raw).__name__}")
     if raw.get("notFound") is True:
         if raw.get("status") != 404:
             raise InputError(f"{path}: a recorded not-found answer must have \"status\": 404")
-        return {"financials_path": path, "financials_raw": raw, "financials_not_found": True}
+        return {"financials_raw": raw, "financials_not_found": True}
     try:
         model = Financials.model_validate(raw)
     except ValidationError as exc:
         raise InputError(f"{path}: {describe_validation_error(exc)}") from None
     if company_id and model.id and model.id != company_id:
         raise InputError(f"{path}: financials of company {model.id}, but the record is {company_id}")
-    return {"financials_path": path, "financials_raw": raw, "financials": model}
+    return {"financials_raw": raw, "financials": model}
 
 
 def _flags(path: Path, company_id: str | None) -> dict[str, Any]:
-    raw = _read(path)
-    if not isinstance(raw.get("results"), list):
+    found = _flags_of(_read(path), str(path), company_id)
+    return {**found, "flags_path": path}
+
+
+def _flags_of(raw: dict[str, Any], path: str, company_id: str | None) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("results"), list):
         raise InputError(f"{path}: expected a flags list page with a 'results' list")
     try:
         page = FlagPage.model_validate(raw)
@@ -93,7 +151,7 @@ def _flags(path: Path, company_id: str | None) -> dict[str, Any]:
         for i, flag in enumerate(page.results):
             if flag.company and flag.company.id and flag.company.id != company_id:
                 raise InputError(f"{path}: results[{i}] is a flag on company {flag.company.id}, not {company_id}")
-    return {"flags_path": path, "flags_raw": raw, "flags": page}
+    return {"flags_raw": raw, "flags": page}
 
 
 def side_files_for(record_path: str | Path, company_id: str | None = None) -> SideFiles:

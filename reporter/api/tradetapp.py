@@ -3,7 +3,10 @@
 Input: ``ApiSettings``, a ``TokenProvider`` and company ids or list filters (``QueryFilters``).
 Output: complete raw qualification records -- dicts decoded with ``loads_exact`` (every non-integer
 number a ``Decimal``), their ``companyOfficeAddresses``/``customQuestions`` pages all fetched and
-merged, one per company -- and the signed-in user (``fetch_me``).
+merged, one per company -- the signed-in user (``fetch_me``), and each company's TradeTapp
+financials (``get_financials``: the body, or the recorded 404 ``{"notFound": true, "status": 404,
+"detail": ...}``) and flags (``list_flags``: every page with ``include=stateHistory`` merged into one
+list page, the shape ``reporter fetch`` saves as ``DIR/<id>.flags.json``).
 
 ``TradeTappClient`` is a thin ``ApiClient`` (``reporter.api.http``): the host check, rate limit,
 retries, token refresh and redaction all live there. This module adds the endpoints, the
@@ -29,11 +32,13 @@ from reporter.api.paging import has_next
 from reporter.api.retry import Sleep
 from reporter.api.settings import ApiSettings, QueryFilters
 from reporter.api.tokens import TokenProvider
-from reporter.errors import ApiError, AuthError, ReporterError, ServerError, UsageError
+from reporter.errors import ApiError, AuthError, NotFound, ReporterError, ServerError, UsageError
 
 log = logging.getLogger("reporter.api")
 
 GC_HEADER = "general-contractor-company-id"
+FLAGS_SORT = "priority desc,eventDate desc"
+FLAGS_PAGE_LIMIT = "100"  # the API's maximum
 NESTED = (("companyOfficeAddresses", "company-office-addresses"), ("customQuestions", "custom-questions"))
 
 
@@ -152,6 +157,44 @@ class TradeTappClient(ApiClient):
                 else:
                     yield Listed(raw["id"], raw=outcome)
 
+    async def get_financials(self, company_id: str) -> dict[str, Any]:
+        """``GET /financials/{companyId}``: the body, or -- when TradeTapp holds no statements for
+        the company (404) -- the recorded not-found ``{"notFound": true, "status": 404, "detail"}``."""
+        what = f"financials of company {company_id}"
+        self._company_url(company_id)  # the same id check as the record's
+        url = self.url(f"/financials/{quote(company_id.strip(), safe='')}")
+        try:
+            body = await self.get_json(url, what=what)
+        except NotFound:
+            return not_found_record(company_id)
+        if not isinstance(body, dict):
+            raise ServerError(f"TradeTapp sent something other than an object for {what}")
+        got = body.get("id")
+        if isinstance(got, str) and got.strip().lower() != company_id.strip().lower():
+            raise ServerError(f"TradeTapp answered the request for {what} with company {got!r}; not used")
+        return body
+
+    async def list_flags(self, company_id: str) -> dict[str, Any]:
+        """Every flag the GC raised on the company (``GET /flags?filter[company.id]=...`` with
+        ``include=stateHistory``, all pages), as one last list page ``{pagination, results}``."""
+        self._company_url(company_id)
+        params = {"filter[company.id]": company_id.strip(), "include": "stateHistory",
+                  "sort": FLAGS_SORT, "limit": FLAGS_PAGE_LIMIT}
+        items: list[Any] = []
+        seen: set[Any] = set()
+        async for page in self.iter_pages("/flags", params, what=f"flags of company {company_id}"):
+            for flag in page.get("results") or []:
+                key = flag.get("id") if isinstance(flag, dict) else None
+                if key is not None and key in seen:
+                    continue  # listed again as pages shifted
+                seen.add(key)
+                items.append(flag)
+        return {
+            "pagination": {"limit": int(FLAGS_PAGE_LIMIT), "cursorState": None, "totalResults": len(items),
+                           "nextUrl": None, "previousUrl": None},
+            "results": items,
+        }
+
     # -- nested pages -----------------------------------------------------------------------------
 
     async def _complete(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +235,12 @@ class TradeTappClient(ApiClient):
             },
             "results": items,
         }
+
+
+def not_found_record(company_id: str) -> dict[str, Any]:
+    """What a 404 from ``/financials/{id}`` is saved as (``samples/README.md``)."""
+    return {"notFound": True, "status": 404,
+            "detail": f"TradeTapp holds no financial statements for company {company_id.strip()}"}
 
 
 async def fetch_me(

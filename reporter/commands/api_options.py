@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reporter.api import sync_state
-from reporter.api.fetch import FetchResult, fetch_records
+from reporter.api.fetch import FetchResult, SideOptions, fetch_records
 from reporter.api.settings import MAX_LIST_LIMIT, ApiSettings, QueryFilters, is_company_id
 from reporter.api.tokens import TokenProvider
 from reporter.api.tokens import resolve_token_provider as _resolve
@@ -56,6 +56,12 @@ def add_api_options(parser: argparse.ArgumentParser) -> None:
         help=f"records per list page, 1-{MAX_LIST_LIMIT} (default {MAX_LIST_LIMIT})",
     )
 
+    side = parser.add_argument_group("TradeTapp analysis (fetched with each record)")
+    side.add_argument("--no-financials", action="store_true",
+                      help="do not read GET /financials/{id} (TradeTapp's analysis of the statements)")
+    side.add_argument("--no-flags", action="store_true",
+                      help="do not read GET /flags (the risk flags the GC's people raised in TradeTapp)")
+
     conn = parser.add_argument_group("connection")
     conn.add_argument(
         "--base-url", metavar="URL",
@@ -84,9 +90,11 @@ class ApiRequest:
     scope: str | None = None
     salt: str = ""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    side: SideOptions = field(default_factory=SideOptions)  # --no-financials / --no-flags
 
     def fetch(self, **kwargs: Any) -> AsyncIterator[FetchResult]:
         """``fetch_records`` for this request (keyword arguments are passed on, e.g. ``transport``)."""
+        kwargs.setdefault("side", self.side)
         return fetch_records(
             self.settings, self.token_provider, self.company_ids, self.all_, self.filters, **kwargs
         )
@@ -145,6 +153,8 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
         scope=plan.scope,
         salt=plan.salt,
         started_at=started_at,
+        side=SideOptions(financials=not getattr(args, "no_financials", False),
+                         flags=not getattr(args, "no_flags", False)),
     )
 
 

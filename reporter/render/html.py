@@ -45,8 +45,10 @@ from reporter.render.page_one import (
     legal_shown,
     page_one_evidence,
     page_one_flag_count,
+    page_one_space,
     safety_years,
 )
+from reporter.render.page_one_tradetapp import tradetapp_block
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
 from reporter.transform.money import Money, format_compact, format_money
@@ -272,6 +274,7 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         capacity={c.key: c for c in report.capacity},
         evidence_lines=page_one_evidence(report, insurance, options.page_size),
         legal_shown=legal_shown(report, insurance, options.page_size),
+        tradetapp=tradetapp_block(report, page_one_space(report, insurance, options.page_size)),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from reporter import __version__
 from reporter.dates import format_iso
+from reporter.render.json_tradetapp import tradetapp_to_json
 from reporter.render.options import RenderOptions
 from reporter.transform.model import (
     CapacityCheck,
@@ -204,6 +205,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         ],
         "award": _award(report),
         "backlogNote": report.backlog_note,
+        "tradetapp": tradetapp_to_json(report.tradetapp),
     }
 
 

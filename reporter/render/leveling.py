@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from reporter import __version__
 from reporter.dates import get_zone
+from reporter.render.leveling_tradetapp import tradetapp_columns
 from reporter.render.xlsx_cells import clean_text, write_typed
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
@@ -92,6 +93,7 @@ def leveling_columns(reports: Sequence[Report]) -> list[SheetColumn]:
             checks.setdefault(c.key, c.label)
     for key, label in checks.items():
         cols.append(C(f"{label} (x)", 14, _check_ratio(key), "ratio"))
+    cols += tradetapp_columns(reports)  # issue 17
     return _one_currency_per_column(cols, reports)
 
 

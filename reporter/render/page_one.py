@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from reporter.render.options import PAGE_SIZE_LINES
+from reporter.render.page_one_tradetapp import tradetapp_lines
 from reporter.transform.model import InsuranceRow, Report
 from reporter.transform.sections_data import INSURANCE_LABELS
 
@@ -160,10 +161,6 @@ def page_one_evidence(report: Report, insurance_rows: Sequence[OverviewRow] = ()
     return keep[:1] if _text_lines(keep) + legal > _room(report, insurance_rows, page_size) else keep
 
 
-def _legal_row_lines(f: Any) -> int:
-    return _lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
-
-
 def legal_shown(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> int:
     """How many quoted answers the legal box shows: what fits next to the other blocks and
     ``MIN_FLAGS`` flags (none on a crowded page: the box is then one line pointing to "All flags")."""
@@ -218,10 +215,16 @@ def _fixed_lines(report: Report, insurance_rows: Sequence[OverviewRow]) -> int:
     return used
 
 
+def page_one_space(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
+    """The lines page one leaves for the TradeTapp block and the flag list together."""
+    used = _fixed_lines(report, insurance_rows) + _extra_lines(report, insurance_rows, page_size)
+    return PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
+
+
 def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
     """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
-    used = _fixed_lines(report, insurance_rows) + _extra_lines(report, insurance_rows, page_size)
-    left = PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
+    space = page_one_space(report, insurance_rows, page_size)
+    left = space - tradetapp_lines(report, space)
     if sum(_lines(clip(f.message, LINE_MAX), FLAG_CHARS) for f in report.flags) <= left:
         return len(report.flags)
     left -= 1  # the "and N more" line

@@ -40,6 +40,7 @@ from reporter.render.xlsx_cells import (
 from reporter.render.xlsx_facts import Fact, company_facts, summary_facts
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, fit_width, safe_sheet_name, write_header
+from reporter.render.xlsx_tradetapp import add_tradetapp_sheets
 from reporter.sections import SECTIONS, SectionSpec, sheet_columns
 from reporter.transform.model import Report, SectionRow
 from reporter.transform.money import Money
@@ -86,6 +87,7 @@ def render_xlsx(report: Report, options: RenderOptions | None = None) -> bytes:
         rows = report.sections.get(spec.key, [])
         ws = wb.create_sheet(safe_sheet_name(spec.sheet_name, book.sheets))
         _table_sheet(ws, book, spec.key, section_columns(spec, rows), rows)
+    add_tradetapp_sheets(wb, book, report)
 
     return workbook_bytes(wb)
 

@@ -331,6 +331,11 @@ def _insurance(out: _Flags, insurance: Sequence[InsuranceRow], ctx: ReportContex
             out.add("insurance.expiring", f"{label} {r.expiry.text} ({day})", **ev, daysToExpiry=r.expiry.days)
 
 
+def with_more(flags: list[Flag], more: list[Flag]) -> list[Flag]:
+    """``flags`` and ``more`` (another module's rules), most severe and most important first."""
+    return sorted([*flags, *more], key=lambda f: (_ORDER.get(f.severity, 3), PRIORITY.get(f.rule, 999)))
+
+
 def verdict(flags: list[Flag], qualification: QualificationDecision) -> tuple[str, list[str]]:
     """``green``/``amber``/``red`` and the messages that drove it (at most ``MAX_REASONS``)."""
     for severity, word in (("high", "red"), ("medium", "amber")):

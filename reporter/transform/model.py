@@ -30,6 +30,7 @@ from reporter.transform.award import AwardConversion
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.gc_backlog import GcBacklog
 from reporter.transform.legal import LegalFinding
+from reporter.transform.model_tradetapp import TradeTappAnalysis
 from reporter.transform.money import Money
 from reporter.transform.rules import DEFAULT_RULES, Rules
 from reporter.transform.trades import RateJudgement, TradeBenchmark
@@ -371,3 +372,4 @@ class Report:
     submission_age: str | None = None  # "submitted 14 months ago" (from updatedAt, else submittedAt)
     award: AwardConversion | None = None  # the award in the record's currency (None: no --project-value)
     backlog_note: str | None = None  # what backlog the internal total limit was checked with
+    tradetapp: TradeTappAnalysis | None = None  # TradeTapp's financials and the GC's flags (issue 17)

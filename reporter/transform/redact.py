@@ -12,6 +12,11 @@ import dataclasses
 from typing import Any
 
 from reporter.transform.model import Company, Flag, Report
+from reporter.transform.tradetapp_redact import (
+    TRADETAPP_FINANCIAL_RULES,
+    tradetapp_generic,
+    withhold_tradetapp,
+)
 
 REDACTIONS = ("financial",)
 WITHHELD = "withheld"
@@ -33,7 +38,7 @@ _FINANCIAL_FACTS = (
     "bankContactEmail",
 )
 _FINANCIAL_CHECKS = ("bondingSingle", "bondingAggregate")
-_FINANCIAL_RULE_PREFIXES = ("financial.loc", "capacity.bonding")
+_FINANCIAL_RULE_PREFIXES = ("financial.loc", "capacity.bonding", *TRADETAPP_FINANCIAL_RULES)
 NOTE = "Bank and surety figures are withheld from this copy."
 
 
@@ -57,6 +62,7 @@ def redact_report(report: Report, what: str) -> Report:
         flags=flags,
         verdict_reasons=[_reason(m, generic_for) for m in report.verdict_reasons],
         fx_note=f"{report.fx_note} {NOTE}" if report.fx_note else NOTE,
+        tradetapp=withhold_tradetapp(report.tradetapp),
     )
 
 
@@ -75,6 +81,8 @@ def _reason(message: str, generic_for: dict[str, str]) -> str:
 
 
 def _generic(rule: str) -> str:
+    if rule in TRADETAPP_FINANCIAL_RULES:
+        return tradetapp_generic(rule)
     return {
         "capacity.bonding_single": "Award exceeds single-project bonding capacity (figures withheld)",
         "capacity.bonding_aggregate": "Backlog + award exceed aggregate bonding capacity (figures withheld)",

@@ -15,9 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reporter.api.models import KNOWN_QUALIFICATION_STATUSES, Qualification
+from reporter.api.side_files import SideFiles
 from reporter.dates import days_between, get_zone, local_day
 from reporter.errors import CurrencyError
 from reporter.transform import flags as flag_rules
+from reporter.transform import tradetapp_rules
 from reporter.transform.award import AwardConversion, AwardValue, award_finding, award_in
 from reporter.transform.evidence import Finding, submitted_ago
 from reporter.transform.figures import capacity_checks, financial_figures, safety_figures
@@ -34,8 +36,8 @@ __all__ = ["build_report", "currency_note"]
 ASSUMED_CURRENCY = "USD"  # what a record without ``submissionCurrency`` is taken to be in (flagged)
 
 
-def build_report(record: Qualification, ctx: ReportContext) -> Report:
-    """Normalise one record. Raises ``CurrencyError`` (a ``ReporterError``) for a currency that is
+def build_report(record: Qualification, ctx: ReportContext, side: SideFiles | None = None) -> Report:
+    """Normalise one record (with the TradeTapp financials and flags ``side`` saved or fetched with it). Raises ``CurrencyError`` (a ``ReporterError``) for a currency that is
     not ISO 4217 or a conversion without a rate; nothing else for any record of valid shape."""
     zone = get_zone(ctx.timezone)
     where = f"record {record.id or '(no id)'}: submissionCurrency"
@@ -92,6 +94,10 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         submitted_currency=submitted,
         findings=found,
     )
+    # TradeTapp's capacities are judged against the award in this report's currency (None when it could
+    # not be converted), never against the bare --project-value number.
+    tradetapp = tradetapp_rules.build_analysis(side, amounts, ctx, money, award)
+    flags = flag_rules.with_more(flags, tradetapp_rules.evaluate(tradetapp, ctx, report_ccy, award))
     verdict, reasons = flag_rules.verdict(flags, qualification)
     return Report(
         company_id=record.id or "",
@@ -123,6 +129,7 @@ def build_report(record: Qualification, ctx: ReportContext) -> Report:
         submission_age=_age(record, ctx),
         award=conversion,
         backlog_note=basis.note if basis is not None else None,
+        tradetapp=tradetapp,
     )
 
 

@@ -96,6 +96,36 @@ NEW_RULES: tuple[RuleInfo, ...] = (
     _R("evidence.revenue_not_submitted", "low", "a revenue year submitted as 0 or blank: shown as not submitted, kept out of the trend", source="design.md section 5"),
     _R("safety.rates_unstable", "low", "the latest N OSHA years are all below the low-hours threshold and even their pooled hours are: the pooled rates are shown but not judged", "safety.low_hours = 100000", source="design.md section 4: few hours make rates unstable"),
 )
+# TradeTapp's own analysis (issue 17: ``reporter.transform.tradetapp_rules``): the GC's flags from
+# ``GET /flags`` and the figures of ``GET /financials/{id}``.
+TRADETAPP_RULES: tuple[RuleInfo, ...] = (
+    _R("tradetapp.gc_flag_high", "high", "an ACTIVE flag of HIGH priority that the GC's people raised on the sub in TradeTapp (its name, summary, who raised it and when); RESOLVED flags never raise one", source="the GC's own risk decision, TradeTapp flags (GET /flags) [S10]"),
+    _R("tradetapp.single_capacity", "high", "award above TradeTapp's recommended single-project capacity (`keyMetrics.singleProjectCapacity`; both figures in the message)", source="TradeTapp SPC = min(1-1.5x largest project, 4x WC, 25% of revenue) [S5]"),
+    _R("tradetapp.gc_flag_medium", "medium", "an ACTIVE GC flag of MEDIUM priority (or a priority this version does not know)", source="TradeTapp flags [S10]"),
+    _R("tradetapp.aggregate_capacity", "medium", "backlog + award above TradeTapp's recommended aggregate total capacity (`keyMetrics.aggregateTotalCapacity`)", source="TradeTapp ATC = min(10x equity, WC/7.5%, 125% of revenue) [S5]"),
+    _R("tradetapp.benchmark_very_poor", "medium", "a TradeTapp benchmark percentile (debt, liquidity, profitability, turnover, overall) in the 'very poor' band", "tradetapp.benchmark_very_poor = 30", source="TradeTapp's bands: <30 very poor, 30-40 poor, 40-50 fair, 50-70 great, >70 excellent [S3]"),
+    _R("tradetapp.current_ratio", "medium", "the latest statement's current ratio below the minimum", "tradetapp.current_ratio_min = 1.0", source="current ratio >= 1.0, preferred >= 1.3 [O21][O15]"),
+    _R("tradetapp.working_capital", "medium", "TradeTapp's working capital negative, or (with `--project-value`) below a share of the award", "tradetapp.working_capital_share = 0.05", source="working capital 5-10% of the project value [O21][O15]"),
+    _R("tradetapp.debt_to_equity", "medium", "the latest statement's debt to equity above the maximum", "tradetapp.debt_to_equity_max = 2.0", source="D/E < 2.0 ok, < 1.5 preferred [O21][O15]"),
+    _R("tradetapp.net_loss", "medium", "the latest statement's net income below 0", source="house default: a loss year erodes the equity behind the capacity [S5]"),
+    _R("tradetapp.statement_age", "medium", "the latest statement closes more than N months before `--as-of`", "tradetapp.statement_max_age_months = 18", source="house default: a fiscal year's statement is due within about 6 months of its close"),
+    _R("tradetapp.statement_type", "medium", "the latest statement's quality is below what the award calls for: COMPILED or tax-return above the reviewed threshold, REVIEWED above the audited one", "tradetapp.reviewed_above = 500000, tradetapp.audited_above = 2000000", source="statement quality: compiled < $500K, reviewed $500K-2M, audited above [O21][O15]"),
+    _R("tradetapp.gc_flag_low", "low", "an ACTIVE GC flag of LOW priority", source="TradeTapp flags [S10]"),
+)
+_TRADETAPP_BEFORE = {
+    "tradetapp.gc_flag_high": "qualification.denied",
+    "tradetapp.single_capacity": "capacity.bonding_single",
+    "tradetapp.gc_flag_medium": "qualification.exceptions",
+    "tradetapp.aggregate_capacity": "capacity.bonding_aggregate",
+    "tradetapp.benchmark_very_poor": "financial.loc_utilisation",
+    "tradetapp.current_ratio": "financial.loc_utilisation",
+    "tradetapp.working_capital": "financial.loc_utilisation",
+    "tradetapp.debt_to_equity": "financial.loc_utilisation",
+    "tradetapp.net_loss": "financial.loc_utilisation",
+    "tradetapp.statement_age": "financial.loc_utilisation",
+    "tradetapp.statement_type": "financial.loc_utilisation",
+    "tradetapp.gc_flag_low": "certificate.expired",
+}
 _BEFORE = {  # new id -> the existing id it is listed before (importance order)
     "legal.termination_default": "capacity.single_limit",
     "legal.bankruptcy": "capacity.single_limit",
@@ -136,6 +166,8 @@ def _ordered(old: tuple[RuleInfo, ...], new: tuple[RuleInfo, ...]) -> tuple[Rule
 
 
 # Every rule, new ones in their place: the README's rule table (``CATALOG``) and the verdict's order.
+_BEFORE.update(_TRADETAPP_BEFORE)
+NEW_RULES = NEW_RULES + TRADETAPP_RULES  # round 2, then TradeTapp's analysis (issue 17)
 FULL_CATALOG = _ordered(BASE_CATALOG, NEW_RULES)
 CATALOG = FULL_CATALOG  # the README's rule table lists every rule
 RULE_IDS: dict[str, RuleInfo] = {r.id: r for r in FULL_CATALOG}
@@ -237,6 +269,14 @@ class Rules:
     year_grace_months: int = 3
     # Legal, claims and citations keywords by category.
     legal_keywords: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(LEGAL_KEYWORDS))
+    # TradeTapp's analysis (reporter.transform.tradetapp_rules; sources in TRADETAPP_RULES).
+    tradetapp_benchmark_very_poor: Decimal = Decimal("30")
+    tradetapp_current_ratio_min: Decimal = Decimal("1.0")
+    tradetapp_working_capital_share: Decimal = Decimal("0.05")
+    tradetapp_debt_to_equity_max: Decimal = Decimal("2.0")
+    tradetapp_statement_max_age_months: int = 18
+    tradetapp_reviewed_above: Decimal = Decimal("500000")
+    tradetapp_audited_above: Decimal = Decimal("2000000")
     # Severity overrides by rule id (high | medium | low | off); defaults are in CATALOG.
     severities: dict[str, str] = field(default_factory=dict)
 

@@ -22,6 +22,8 @@ The format (every key optional; README "Rules file" has a commented example)::
     [evidence]       max_record_age_months max_year_age year_grace_months
     [insurance.severity]  <TYPE> = "high" | "medium" | "low" | "off"; other = ...
     [legal.keywords] <category> = ["keyword", ...]   (replaces that category's defaults)
+    [tradetapp]      benchmark_very_poor current_ratio_min working_capital_share debt_to_equity_max
+                     statement_max_age_months reviewed_above audited_above (issue 17)
     [severities]     "<rule id>" = "high" | "medium" | "low" | "off"
 """
 
@@ -70,6 +72,14 @@ _FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("evidence", "max_record_age_months"): ("max_record_age_months", "positive"),
     ("evidence", "max_year_age"): ("max_year_age", "positive"),
     ("evidence", "year_grace_months"): ("year_grace_months", "months"),
+    # TradeTapp's analysis (issue 17, reporter.transform.tradetapp_rules)
+    ("tradetapp", "benchmark_very_poor"): ("tradetapp_benchmark_very_poor", "number"),
+    ("tradetapp", "current_ratio_min"): ("tradetapp_current_ratio_min", "number"),
+    ("tradetapp", "working_capital_share"): ("tradetapp_working_capital_share", "number"),
+    ("tradetapp", "debt_to_equity_max"): ("tradetapp_debt_to_equity_max", "number"),
+    ("tradetapp", "statement_max_age_months"): ("tradetapp_statement_max_age_months", "positive"),
+    ("tradetapp", "reviewed_above"): ("tradetapp_reviewed_above", "number"),
+    ("tradetapp", "audited_above"): ("tradetapp_audited_above", "number"),
 }
 _SECTIONS = {s for s, _ in _FIELDS} | {"severities", "legal"}
 _KIND_TEXT = {
