@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -65,6 +65,7 @@ class BatchOutcome:
     failed: int = 0
     leveling: FileEntry | None = None
     manifest_error: str | None = None  # the final manifest write failed (disk full...)
+    reports: dict[str, Any] = field(default_factory=dict)  # company id -> its slim report (xlsx builds)
 
     @property
     def ok(self) -> bool:
@@ -190,12 +191,13 @@ class _Run:
         if not isinstance(raw, dict):
             raise ReporterError(f"{label}: expected a qualification record (a JSON object)")
         company_id = raw.get("id") if isinstance(raw.get("id"), str) else None
-        fp = source_fingerprint(raw, self.shash)
+        config = self.config.for_record(company_id)
+        fp = source_fingerprint(raw, self.shash if config is self.config else settings_hash(config, self.names.pattern))
         was = self.prev.get(company_id) if company_id else None
         if was and not (was.names() & self.used) and unchanged(was, fp, self.config.out_dir):
             self.used.update(was.names())  # its files keep their names: nobody else gets them
             kept = replace(was, input=label, from_earlier_run=False, refresh_error=None)
-            report = report_only(raw, label, self.config) if "xlsx" in self.config.formats else None
+            report = report_only(raw, label, config) if "xlsx" in self.config.formats else None
             self.record(kept, "skipped", seq, report)
             return None
         taken = self.used | {n for n, cid in self.owner.items() if cid != company_id}
@@ -203,7 +205,7 @@ class _Run:
         self.used.add(name.lower())
         if company_id:
             self.index.started.add(company_id)
-        return Task(label, raw, name, self.config, fp)
+        return Task(label, raw, name, config, fp)
 
     async def go(self, sources: AsyncIterator[tuple[str, Any]], total: int | None) -> BatchOutcome:
         running: set[asyncio.Task] = set()
@@ -236,13 +238,14 @@ class _Run:
         carried = self.index.carried()
         if "xlsx" in self.config.formats:
             for item in carried:
-                self.reports.append((seq, _earlier_report(item, self.config)))
+                self.reports.append((seq, _earlier_report(item, self.config.for_record(item.company_id))))
                 seq += 1
         items = self.index.listed() + carried
         reports = [r for _, r in sorted(self.reports, key=lambda t: t[0]) if r is not None]
         if "xlsx" in self.config.formats and len(reports) > 1:
             self.outcome.leveling = write_leveling(self.config.out_dir, reports, self.names)
         self.outcome.items = items
+        self.outcome.reports = {r.company_id: r for r in reports}
         try:
             self.index.write(items, self.outcome.leveling, final=True)
         except DeliveryError as exc:  # the packets are built; the command says so, then this
