@@ -65,7 +65,7 @@ def award_context(view: PackageView, config: Any) -> dict[str, Any]:
     for r in view.rows:
         verdict = r.facts.verdict
         rows.append({
-            "name": r.company_name, "state": (r.invite_state or "").replace("_", " ").lower(),
+            "rank": r.rank if r.rank is not None else "\u2013", "name": r.company_name, "state": (r.invite_state or "").replace("_", " ").lower(),
             "total": money(r.total) if r.total is not None else ("sealed" if "sealed" in r.status else "\u2013"),
             "leveled": money(r.leveled_total), "delta": "" if not r.delta else f"+{money(r.delta)} ({r.delta_pct}%)",
             "verdict": VERDICTS.get(verdict or "", "\u2013"), "verdict_class": verdict if verdict in VERDICTS else "none",

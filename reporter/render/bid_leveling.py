@@ -99,7 +99,6 @@ def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
     write_header(ws, [c.header for c in cols], [c.width for c in cols])
     fmt = money_format(view.currency)
     for n, r in enumerate(view.rows, start=1):
-        r.rank = n if r.price is not None else None
         for i, col in enumerate(cols, start=1):
             cell = ws.cell(row=n + 1, column=i)
             value = col.get(r)

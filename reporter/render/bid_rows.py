@@ -86,7 +86,11 @@ class BidderRow:
 
     @property
     def top_reason(self) -> str:
-        return self.facts.top_reasons[0] if self.facts.top_reasons else self.status
+        """Why this row stands where it does: an unpriced invite says so first."""
+        first = self.facts.top_reasons[0] if self.facts.top_reasons else ""
+        if self.price is None and self.status:
+            return f"{self.status[:1].upper()}{self.status[1:]}" + (f"; {first}" if first else "")
+        return first or self.status
 
 
 @dataclass
@@ -158,7 +162,8 @@ def build_view(data: PackageData, facts: dict[str, BidderFacts], errors: dict[st
     if priced:
         low = priced[0]
         view.apparent_low = low
-        for r in priced:
+        for rank, r in enumerate(priced, start=1):
+            r.rank = rank
             r.delta = r.price - low.price  # type: ignore[operator]
             r.delta_pct = (r.delta / low.price * 100).quantize(Decimal("0.1")) if low.price else None
         green = [r for r in priced if r.facts.verdict == "green" and r.company_id]
