@@ -30,7 +30,8 @@ from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name,
 
 FILLS = {"RED": "F4C7C3", "AMBER": "FCE8B2", "GREEN": "B7E1CD"}
 PLUG_FONT = Font(italic=True, color="7F3F00")
-HEADER_HEIGHT = 45  # points: three lines of a wrapped header
+HEADER_HEIGHT = 72  # points: five lines of a wrapped header
+UNPRINTED = 3  # the last columns (ids, packet file) stay off the printout
 
 
 def _cap(i: int):
@@ -40,20 +41,20 @@ def _cap(i: int):
 def bid_columns(view: PackageView) -> list[SheetColumn]:
     C = SheetColumn
     cols = [
-        C("Rank", 6, lambda r: r.rank, "int"),
-        C("Bidder", 32, lambda r: r.company_name, "longtext"),
-        C("Mark", 18, lambda r: r.mark or None, "longtext"),
-        C("Invite state", 14, lambda r: r.invite_state, "status"),
-        C("Status", 30, lambda r: r.status or None, "longtext"),
-        C("Base total", 16, lambda r: r.total, "money"),
-        C("Leveled total", 16, lambda r: r.leveled_total, "money"),
-        C("Delta to low", 15, lambda r: r.delta, "money"),
-        C("Delta to low %", 10, lambda r: None if r.delta_pct is None else r.delta_pct / 100, "pct"),
-        C("Verdict", 10, lambda r: (r.facts.verdict or "").upper() or None, "status"),
-        C("Flags high", 8, lambda r: r.facts.flag_counts.get("high"), "int"),
-        C("Flags medium", 8, lambda r: r.facts.flag_counts.get("medium"), "int"),
-        C("Flags low", 8, lambda r: r.facts.flag_counts.get("low"), "int"),
-        C("Top reasons", 50, lambda r: "; ".join(r.facts.top_reasons) or None, "longtext"),
+        C("Rank", 5, lambda r: r.rank, "int"),
+        C("Bidder", 22, lambda r: r.company_name, "longtext"),
+        C("Mark", 12, lambda r: r.mark or None, "longtext"),
+        C("Invite state", 15, lambda r: r.invite_state, "status"),
+        C("Status", 17, lambda r: r.status or None, "longtext"),
+        C("Base total", 17, lambda r: r.total, "money"),
+        C("Leveled total", 17, lambda r: r.leveled_total, "money"),
+        C("Delta to low", 16, lambda r: r.delta, "money"),
+        C("Delta %", 7, lambda r: None if r.delta_pct is None else r.delta_pct / 100, "pct"),
+        C("Verdict", 8, lambda r: (r.facts.verdict or "").upper() or None, "status"),
+        C("High", 5, lambda r: r.facts.flag_counts.get("high"), "int"),
+        C("Medium", 8, lambda r: r.facts.flag_counts.get("medium"), "int"),
+        C("Low", 5, lambda r: r.facts.flag_counts.get("low"), "int"),
+        C("Top reasons", 36, lambda r: "; ".join(r.facts.top_reasons) or None, "longtext"),
     ]
     labels: list[str] = []
     for r in view.rows:
@@ -61,15 +62,18 @@ def bid_columns(view: PackageView) -> list[SheetColumn]:
             if label not in labels:
                 labels.append(label)
     for label in labels:
-        cols.append(C(f"{label} vs this bid (x)", 14, _cap_by(label), "ratio"))
+        cols.append(C(f"{_short(label)} (x)", 12, _cap_by(label), "ratio"))
     cols += [
-        C("Qualification status", 16, lambda r: r.facts.qualification_status, "status"),
-        C("Qualification expires", 12, lambda r: r.facts.qualification_expires, "date"),
-        C("EMR", 7, lambda r: r.facts.emr, "emr"),
-        C("TRIR 3-year", 8, lambda r: r.facts.trir, "rate"),
-        C("Trade TRIR", 8, lambda r: r.facts.trir_trade, "rate"),
-        C("Insurance gaps", 36, lambda r: "; ".join(r.facts.insurance_gaps) or None, "longtext"),
-        C("TradeTapp risk score", 10, lambda r: r.facts.risk_score, "text"),
+        C("Qualification", 12, lambda r: r.facts.qualification_status, "status"),
+        C("Qualification expires", 13, lambda r: r.facts.qualification_expires, "date"),
+        C("EMR", 5, lambda r: r.facts.emr, "emr"),
+        C("TRIR 3-year", 6, lambda r: r.facts.trir, "rate"),
+        C("Trade TRIR", 6, lambda r: r.facts.trir_trade, "rate"),
+        C("Insurance gaps", 22, lambda r: "; ".join(r.facts.insurance_gaps) or None, "longtext"),
+        C("Risk score (TradeTapp)", 11, lambda r: r.facts.risk_score, "text"),
+    ]
+    # not printed (outside the print area): ids and the packet's file, for lookups and links
+    cols += [
         C("Company id", 26, lambda r: r.company_id, "code"),
         C("Invite id", 26, lambda r: r.invite_id, "code"),
         C("Packet", 40, lambda r: r.packet, "text"),
@@ -77,12 +81,29 @@ def bid_columns(view: PackageView) -> list[SheetColumn]:
     return cols
 
 
+def _short(label: str) -> str:
+    """A capacity check's label with "this bid" for the award (each bidder's award is its own price)."""
+    return label.replace("Award vs ", "This bid / ").replace(" + award vs ", " + this bid / ")
+
+
+def _height(cols: list[SheetColumn], values: list[Any]) -> float | None:
+    """A row height (points) that shows every wrapped text in full; None when one line does."""
+    lines = 1
+    for col, value in zip(cols, values, strict=False):
+        if col.kind == "longtext" and value:
+            lines = max(lines, -(-len(str(value)) // max(int(col.width * 0.95), 1)))
+    return None if lines == 1 else 13.5 * lines + 2
+
+
 def _cap_by(label: str):
     return lambda r: next((ratio for lab, ratio in r.facts.capacity if lab == label), None)
 
 
-def print_ready(ws, n_rows: int) -> None:
-    """Landscape, one page wide, header row repeated, header tall enough to read."""
+def print_ready(ws, n_rows: int, n_cols: int | None = None) -> None:
+    """Landscape, one page wide, header row repeated, header tall enough to read; ``n_cols``
+    limits the print area to the first columns."""
+    if n_cols:
+        ws.print_area = f"A1:{get_column_letter(n_cols)}{max(n_rows, 1) + 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -99,17 +120,18 @@ def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
     write_header(ws, [c.header for c in cols], [c.width for c in cols])
     fmt = money_format(view.currency)
     for n, r in enumerate(view.rows, start=1):
-        for i, col in enumerate(cols, start=1):
+        values = [col.get(r) for col in cols]
+        ws.row_dimensions[n + 1].height = _height(cols, values)
+        for i, (col, value) in enumerate(zip(cols, values, strict=True), start=1):
             cell = ws.cell(row=n + 1, column=i)
-            value = col.get(r)
             if col.kind == "money" and value is not None:
                 write_number(cell, value, fmt)
             elif col.kind == "pct" and value is not None:
                 write_number(cell, value, "0.0%", exact=False)
             else:
                 write_typed(cell, value, "longtext" if col.kind == "longtext" else col.kind, zone)
-            if col.kind == "longtext":
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=col.kind == "longtext", vertical="top",
+                                       horizontal=cell.alignment.horizontal)
     add_table(ws, f"bids_{view.package.id or 'package'}", len(cols), len(view.rows), used_tables)
     last = max(len(view.rows), 1) + 1
     vcol = get_column_letter(next(i for i, c in enumerate(cols, start=1) if c.header == "Verdict"))
@@ -117,7 +139,7 @@ def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
         ws.conditional_formatting.add(f"{vcol}2:{vcol}{last}", FormulaRule(
             formula=[f'{vcol}2="{word}"'], fill=PatternFill("solid", start_color=colour, end_color=colour)))
     ws.freeze_panes = "C2"
-    print_ready(ws, len(view.rows))
+    print_ready(ws, len(view.rows), len(cols) - UNPRINTED)
 
 
 def _line_key(item: Any) -> tuple[str, ...]:
@@ -128,7 +150,7 @@ def _write_line_items(ws, views: list[PackageView], zone) -> None:
     """Rows: (package, line item); columns: each priced bidder of any package."""
     bidders: list[tuple[PackageView, BidderRow]] = [(v, r) for v in views for r in v.rows if r.bid is not None]
     headers = ["Package", "Section", "Line item", "Type", "Code", "Unit"] + [r.company_name for _, r in bidders]
-    write_header(ws, headers, [16, 18, 30, 14, 8, 6] + [16] * len(bidders))
+    write_header(ws, headers, [16, 16, 26, 18, 7, 5] + [21] * len(bidders))
     rows: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
     for view, r in bidders:
         for li in r.bid.lineItems.results:  # type: ignore[union-attr]
