@@ -17,6 +17,7 @@ from typing import Any
 
 from reporter.api.bid_package import PackageData
 from reporter.batch import BatchOutcome, run_batch
+from reporter.batch_task import SOURCES_DIR
 from reporter.config import BuildConfig
 from reporter.dates import format_iso, parse_api_datetime
 from reporter.deliver.files import slugify as slug
@@ -28,6 +29,7 @@ from reporter.deliver.manifest import (
     write_in_folder,
     write_manifest,
 )
+from reporter.jsonio import dumps_exact
 from reporter.render.award import render_award
 from reporter.render.bid_leveling import render_bid_leveling
 from reporter.render.bid_rows import BidderFacts, PackageView, build_view, report_facts
@@ -121,6 +123,7 @@ async def build_bid_packages(packages: list[PackageData], config: BuildConfig, *
             errors.setdefault(cid, str(err))
     now = config.context.generated_at
     views = [build_view(d, facts, errors, packets, now=now) for d in packages]
+    _keep_sources(config.out_dir, packages)
     _write_outputs(config, views)
     return BidOutcome(outcome, views)
 
@@ -128,6 +131,17 @@ async def build_bid_packages(packages: list[PackageData], config: BuildConfig, *
 def award_name(view: PackageView) -> str:
     base = slug(" ".join(x for x in (view.package.number, view.package.name) if x) or view.package.id or "package")
     return f"{base}_award-recommendation.pdf"
+
+
+def _keep_sources(out: Any, packages: list[PackageData]) -> None:
+    """The project, package and team as BuildingConnected sent them, in ``sources/`` (``send
+    --project-team`` reads the team from there)."""
+    for data in packages:
+        pid = data.project.get("id")
+        page = {"pagination": {"limit": 100, "cursorState": None, "nextUrl": None}, "results": data.team}
+        for name, body in ((f"bc-project.{pid}.json", data.project), (f"bc-bid-package.{data.id}.json", data.package),
+                           (f"bc-team.{pid}.page-1.json", page)):
+            write_in_folder(out, f"{SOURCES_DIR}/{name}", (dumps_exact(body) + "\n").encode("utf-8"))
 
 
 def _write_outputs(config: BuildConfig, views: list[PackageView]) -> None:

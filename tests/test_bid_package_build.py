@@ -129,7 +129,7 @@ def test_workbook_lists_every_invite_sorted_by_price(built, scenario):
     assert rows[0]["Mark"] == "apparent low" and rows[0]["Verdict"] == "RED"
     lq = next(r for r in rows if r["Company id"] == scenario.bidder("lowest-qualified").company_id)
     assert lq["Mark"] == "lowest qualified" and lq["Delta to low"] > 0
-    assert any("vs this bid" in h for h in header)
+    assert any(h.startswith("This bid / ") for h in header)
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows == "$1:$1" and ws.row_dimensions[1].height >= 30
     lines = wb["Line Items"]
@@ -185,3 +185,34 @@ def test_bad_bid_package_id_is_one_line(main, capsys, tmp_path):
     assert main(["build", "--bid-package", "not-an-id", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "not a BuildingConnected bid package id" in err and "Traceback" not in err
+
+
+def _addresses(msg, *headers):
+    from email.utils import getaddresses
+
+    return {a.lower() for _, a in getaddresses([v for h in headers for v in msg.get_all(h, [])])}
+
+
+def test_send_project_team_addresses_exactly_the_team(built, scenario, tmp_path, main):
+    from email import policy
+    from email.parser import BytesParser
+
+    out, _ = built
+    eml = tmp_path / "award.eml"
+    assert main(["send", str(out), "--project-team", "--dry-run", str(eml), "--from", "gc@acme.example"]) == 0
+    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert _addresses(msg, "To", "Cc") == scenario.recipients
+    assert len(msg.get_all("To")[0].split(",")) == len(scenario.recipients)  # de-duplicated
+    subject = " ".join(str(msg["Subject"]).split())
+    red, lq = scenario.bidder("red-low"), scenario.bidder("lowest-qualified")
+    assert "26 00 00 Electrical" in subject and red.company_name in subject and lq.company_name in subject
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    assert f"apparent low {red.company_name}" in " ".join(body.split())
+    names = {p.get_filename() for p in msg.iter_attachments()}
+    assert "bid-leveling.xlsx" in names and any(n.endswith("_award-recommendation.pdf") for n in names)
+    external = tmp_path / "ext.eml"
+    assert main(["send", str(out), "--project-team", "--include-external", "--cc", "ESTIMATING@acme.example",
+                 "--dry-run", str(external), "--from", "gc@acme.example"]) == 0
+    msg = BytesParser(policy=policy.default).parsebytes(external.read_bytes())
+    assert _addresses(msg, "To") == scenario.recipients | {"olga@owner-rep.example"}
+    assert _addresses(msg, "Cc") == {"estimating@acme.example"}
