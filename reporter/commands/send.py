@@ -44,7 +44,7 @@ def register(sub, common) -> None:
     p.add_argument("--dry-run", metavar="FILE.eml", help="write the message to a file instead of sending")
     p.add_argument("--resume", action="store_true",
                    help="after a failed split send: skip the parts the server already accepted")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, send_parser=p)
 
 
 def run(args) -> int:
@@ -57,8 +57,10 @@ def run(args) -> int:
         to = team.addresses + to
     elif args.include_external:
         raise UsageError("--include-external goes with --project-team")
+    if not to and not args.project_team:  # argparse's own usage error, as when --to was required
+        args.send_parser.error("say who gets it: --to ADDR and/or --project-team")
     if not to:
-        raise UsageError("send: say who gets it: --to ADDR and/or --project-team")
+        raise UsageError(f"{folder}: --project-team found no one to mail (and no --to)")
     recipients = Recipients.parse(_dedupe(to), args.cc)
     user = os.environ.get("SMTP_USER") or None
     sender = format_sender(check_sender(args.sender), user)
