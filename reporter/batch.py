@@ -63,6 +63,7 @@ class BatchOutcome:
     built: int = 0
     skipped: int = 0
     failed: int = 0
+    duplicates: list[str] = field(default_factory=list)  # inputs naming a company already built in this run
     leveling: FileEntry | None = None
     manifest_error: str | None = None  # the final manifest write failed (disk full...)
     reports: dict[str, Any] = field(default_factory=dict)  # company id -> its slim report (xlsx builds)
@@ -79,6 +80,9 @@ class BatchOutcome:
         """The run's last line: counts, then up to ten failures (each naming its input)."""
         failed = self.failures()
         line = f"built {self.built}, unchanged {self.skipped}, failed {self.failed} of {len(self.items)} into {out_dir}"
+        if self.duplicates:
+            line += f"; {len(self.duplicates)} duplicate input(s) of the same record built once: " + ", ".join(
+                self.duplicates[:5])
         if failed:
             line += "; failed: " + "; ".join(_why(i) for i in failed[:10])
             if len(failed) > 10:
@@ -140,6 +144,7 @@ class _Run:
         # Names never handed to a record: the folder's own files, and (so a later run never
         # overwrites them) the names of packets that other companies hold in the folder.
         self.used: set[str] = {"manifest", Path(names.leveling_name()).stem.lower()}
+        self.seen: dict[str, tuple[str, str]] = {}  # company id -> (first input, record sha256) in this run
         self.owner = {n: cid for cid, item in self.index.earlier.items() for n in item.names()}
         self.workers = WorkerPool(pool, jobs)
         self.slots = asyncio.Semaphore(max(2 * jobs, 2))
@@ -193,6 +198,15 @@ class _Run:
         company_id = raw.get("id") if isinstance(raw.get("id"), str) else None
         config = self.config.for_record(company_id)
         fp = source_fingerprint(raw, self.shash if config is self.config else settings_hash(config, self.names.pattern))
+        if company_id and company_id in self.seen:
+            first, sha = self.seen[company_id]
+            if sha == fp["sha256"]:  # the same record given twice: one packet, said in the summary
+                self.outcome.duplicates.append(label)
+                return None
+            raise ReporterError(f"{label}: company {company_id} is also in {first} with different data; "
+                                "give one record per company (the newer one)")
+        if company_id:
+            self.seen[company_id] = (label, fp["sha256"])
         was = self.prev.get(company_id) if company_id else None
         if was and not (was.names() & self.used) and unchanged(was, fp, self.config.out_dir):
             self.used.update(was.names())  # its files keep their names: nobody else gets them

@@ -116,7 +116,7 @@ def build_task(task: Task) -> tuple[Item, Any]:
         return item.failed(failure_text(exc, task.label)), None
     r = packet.report
     item.verdict = r.verdict
-    item.qualification_status = r.qualification["status"]
+    item.qualification_status = r.qualification.status
     item.flag_counts = {sev: sum(1 for f in r.flags if f.severity == sev) for sev in ("high", "medium", "low")}
     item.top_flags = [one_line(f.message) for f in r.flags[:3]]
     item.warnings = [one_line(w) for w in packet.warnings[:20]]

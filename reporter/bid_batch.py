@@ -95,6 +95,14 @@ async def _sources(packages: list[PackageData]) -> AsyncIterator[tuple[str, Any]
                 yield f"TradeTapp {cid}", err
 
 
+def _csi(packages: list[PackageData], cid: str) -> list[Any]:
+    for data in packages:
+        raw = data.qualifications.get(cid)
+        if isinstance(raw, dict) and isinstance(raw.get("csiCodesForWorkPerformed"), list):
+            return raw["csiCodesForWorkPerformed"]
+    return []
+
+
 def _item_facts(item: Item) -> BidderFacts:
     counts = item.flag_counts or {"high": 0, "medium": 0, "low": 0}
     return BidderFacts(verdict=item.verdict, flag_counts=dict(counts), top_reasons=list(item.top_flags or []),
@@ -114,7 +122,7 @@ async def build_bid_packages(packages: list[PackageData], config: BuildConfig, *
             errors[cid] = item.error or "failed"
             continue
         report = outcome.reports.get(cid)
-        facts[cid] = report_facts(report) if report is not None else _item_facts(item)
+        facts[cid] = report_facts(report, _csi(packages, cid)) if report is not None else _item_facts(item)
         pdf = item.files.get("pdf") or next(iter(item.files.values()), None)
         if pdf is not None and isinstance(pdf.path, str):
             packets[cid] = pdf.path

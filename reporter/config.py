@@ -14,14 +14,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
-from reporter.render.html import RenderOptions
+from reporter.render.options import RenderOptions
 from reporter.render.pdf import DEFAULT_VARIANT
 from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.model import Project, ReportContext
 from reporter.transform.money import babel_locale, validate_currency
-from reporter.transform.report import Project, ReportContext
 
 FORMATS = ("pdf", "xlsx", "json", "html")
 DEFAULT_FORMATS = ("pdf", "xlsx")
@@ -153,6 +154,9 @@ def build_config_from_args(args) -> BuildConfig:
     for opt, path in (("--logo", args.logo), ("--style", args.style)):
         if path and not Path(path).is_file():
             raise UsageError(f"{opt}: no such file: {path}")
+    templates = getattr(args, "templates", None)
+    if templates and not Path(templates).is_dir():
+        raise UsageError(f"--templates: no such folder: {templates}")
     return BuildConfig(
         out_dir=Path(args.out),
         formats=formats,
@@ -161,6 +165,7 @@ def build_config_from_args(args) -> BuildConfig:
             logo=Path(args.logo) if args.logo else None,
             style=Path(args.style) if args.style else None,
             page_size=getattr(args, "page_size", "a4"),
+            templates=Path(templates) if templates else None,
         ),
         pdf_variant=args.pdf_variant,
         debug=args.debug,
@@ -172,7 +177,7 @@ def describe_config(config: BuildConfig) -> dict:
     """The settings a packet was built with, for the manifest (and for rebuilding it later)."""
     ctx = config.context
     p = ctx.project
-    return {
+    desc: dict[str, Any] = {
         "asOf": ctx.as_of.isoformat(),
         "timezone": ctx.timezone,
         "locale": ctx.locale,
@@ -200,6 +205,25 @@ def describe_config(config: BuildConfig) -> dict:
         ],
         "redact": config.redact,
     }
+    if config.render.templates:  # only when given, so folders built without it keep their settings
+        desc["templates"] = str(Path(config.render.templates).resolve())
+        desc["templatesSha256"] = _folder_sha256(Path(config.render.templates))
+    return desc
+
+
+def _folder_sha256(folder: Path) -> str:
+    """One SHA-256 over every file under ``folder`` (names and contents): an edited override
+    template rebuilds the packets."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"(unreadable)")
+    return h.hexdigest()
 
 
 def _file_sha256(path: str | None) -> str | None:
@@ -221,7 +245,7 @@ def config_from_manifest(build: dict, out_dir: Path, *, formats: tuple[str, ...]
         fx = FxTable(tuple(
             FxRate(parse_user_date(r["date"]), r["base"], r["quote"], Decimal(r["rate"])) for r in fx_rows
         )) if fx_rows else None
-        ctx_kwargs = dict(
+        ctx_kwargs: dict[str, Any] = dict(
             as_of=parse_user_date(build["asOf"]),
             timezone=build.get("timezone") or "UTC",
             locale=build.get("locale") or "en_US",
@@ -253,6 +277,7 @@ def config_from_manifest(build: dict, out_dir: Path, *, formats: tuple[str, ...]
             page_size=build.get("pageSize") or "a4",
             logo=Path(build["logo"]) if build.get("logo") and Path(build["logo"]).is_file() else None,
             style=Path(build["style"]) if build.get("style") and Path(build["style"]).is_file() else None,
+            templates=Path(build["templates"]) if build.get("templates") and Path(build["templates"]).is_dir() else None,
         ),
         redact=redact,
         rules_file=rules_file,

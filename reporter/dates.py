@@ -105,7 +105,8 @@ def parse_api_date(value: object) -> date | None:
     if isinstance(value, WholeDay):
         return value.date()
     if isinstance(value, datetime):
-        return parse_api_datetime(value).date()
+        moment = parse_api_datetime(value)
+        return moment.date() if moment is not None else None
     if isinstance(value, date):
         return value
     if not isinstance(value, str):

@@ -1,9 +1,10 @@
 """The section registry: one ordered list of nested sections that drives both outputs.
 
-Input: nothing (static specs). Output: ``SECTIONS``, frozen ``SectionSpec`` values. The Excel
-writer makes one sheet per spec; the HTML template loops over the same specs (a hand-made
-``templates/sections/<key>.html.j2`` when one exists, the generic table otherwise). Rows come from
-``Report.sections[spec.key]`` (built by ``reporter.transform.sections_data``).
+Input: nothing (static specs; this module imports nothing from reporter, so every stage may read
+it). Output: ``SECTIONS``, frozen ``SectionSpec`` values. The Excel writer makes one sheet per
+spec; the HTML template loops over the same specs (a hand-made ``templates/sections/<key>.html.j2``
+when one exists, in ``--templates DIR`` or the bundle, the generic table otherwise). Rows come from
+``Report.sections[spec.key]``, built by ``reporter.transform.sections_data`` from these columns.
 
 Column kinds map, in ``KINDS``, to a Jinja filter name and an Excel number format.
 """
@@ -187,8 +188,6 @@ SECTIONS: tuple[SectionSpec, ...] = (
         appendix=True,
     ),
 )
-
-SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 
 # Workbook-only columns, appended after a section's ``columns`` in its sheet (the PDF does not show
 # them): item fields the packet leaves out but the workbook must hold ("every field of every item").

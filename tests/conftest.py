@@ -1,4 +1,5 @@
-"""Shared test fixtures: paths to the bundled samples and the reference example record."""
+"""Shared test fixtures: paths to the bundled samples, the reference example record and the
+clean record of ``tests/helpers.py`` (which also holds the ``pdftotext`` helper)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def sample_paths() -> list[Path]:
 @pytest.fixture
 def example_raw() -> dict:
     return json.loads(EXAMPLE.read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+@pytest.fixture
+def clean_raw() -> dict:
+    """The raw JSON of a record that raises no flag (``helpers.clean_record``)."""
+    from helpers import clean_record
+
+    return clean_record()
 
 
 @pytest.fixture

@@ -124,12 +124,28 @@ def test_project_file_names_and_verify(tmp_path, capsys):
     assert main(["build", *inputs, "--out", str(tmp_path / "o3"), "--name-pattern", "{nope}"]) == 2
 
 
-def test_same_company_twice_gets_distinct_names(tmp_path):
+def test_same_company_twice_is_built_once(tmp_path, capsys):
+    # Issue 14 item 11: the same record given twice yields one packet (it used to yield two, "-2").
     out = tmp_path / "out"
     ex = str(SAMPLES / "gr8-builders.json")
-    assert main(["build", ex, ex, "--out", str(out), "--formats", "json", "--force", "--jobs", "1", "-q"]) == 0
+    assert main(["build", ex, ex, "--out", str(out), "--formats", "json", "--force", "--jobs", "1"]) == 0
     files = sorted(p.name for p in out.glob("*.json") if p.name != "manifest.json")
-    assert files == ["gr8-builders_59d2b8660675250927442cbf-2.json", "gr8-builders_59d2b8660675250927442cbf.json"]
+    assert files == ["gr8-builders_59d2b8660675250927442cbf.json"]
+    assert "1 duplicate input(s) of the same record built once" in capsys.readouterr().err
+    assert len(json.loads((out / "manifest.json").read_text())["items"]) == 1
+
+
+def test_same_company_twice_with_different_data_fails_the_second(tmp_path, capsys):
+    ex = json.loads((SAMPLES / "gr8-builders.json").read_text())
+    newer = dict(ex, updatedAt="2026-11-01T00:00:00Z")
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(ex))
+    b.write_text(json.dumps(newer))
+    out = tmp_path / "out"
+    assert main(["build", str(a), str(b), "--out", str(out), "--formats", "json", "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "b.json: company 59d2b8660675250927442cbf is also in" in err and "with different data" in err
+    assert len(list(out.glob("gr8-builders*.json"))) == 1
 
 
 def test_killed_run_leaves_whole_files_and_the_next_run_finishes(tmp_path):

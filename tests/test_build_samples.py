@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import sample_paths
+from helpers import needs_tools, pdftotext
 
 from reporter.api.saved import load_file
 from reporter.cli import main
 from reporter.fsio import sha256_bytes
 from reporter.sections import SECTIONS, sheet_columns
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (bash .ci/setup)")
+pytestmark = needs_tools("pdftotext")
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def test_exit_zero_and_one_manifest_item_per_record(built):
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return pdftotext(path)
 
 
 def squash(text: str) -> str:

@@ -11,7 +11,8 @@ from conftest import EXAMPLE, SAMPLES
 
 from reporter.api.saved import load_file
 from reporter.render import charts
-from reporter.transform.report import ReportContext, build_report
+from reporter.transform.model import ReportContext
+from reporter.transform.report import build_report
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -67,12 +68,12 @@ def test_report_charts_match_the_record():
     ctx = ReportContext(as_of=datetime.date(2026, 11, 28))
     large = build_report(load_file(SAMPLES / "summit-electrical-large.json")[0].model, ctx)
     emr = parse(charts.emr_chart(large))
-    assert len(bars(emr)) == min(len(large.safety["emr"]), charts.MAX_YEARS)
-    years = [y for y in large.safety["years"] if y["year"] is not None][-charts.MAX_YEARS:]
+    assert len(bars(emr)) == min(len(large.safety.emr), charts.MAX_YEARS)
+    years = [y for y in large.safety.years if y.year is not None][-charts.MAX_YEARS:]
     td = parse(charts.trir_dart_chart(large))
-    assert len(bars(td)) == sum((y["trir"] is not None) + (y["dart"] is not None) for y in years)
+    assert len(bars(td)) == sum((y.trir is not None) + (y.dart is not None) for y in years)
     rev = parse(charts.revenue_chart(large))
-    assert len(bars(rev)) == min(len(large.financial["revenue"]), charts.MAX_YEARS)
+    assert len(bars(rev)) == min(len(large.financial.revenue), charts.MAX_YEARS)
     for _title, url in charts.page_one_charts(large):
         assert url.startswith("data:image/svg+xml;base64,")
         parse(base64.b64decode(url.split(",", 1)[1]).decode())

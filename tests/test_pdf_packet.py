@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import subprocess
 import zipfile
 from decimal import Decimal
@@ -16,14 +15,13 @@ from pathlib import Path
 import pypdf
 import pytest
 from conftest import EXAMPLE, sample_paths
+from helpers import needs_tools, pdftotext, require_tool
 
 from reporter.cli import main
 from reporter.sections import SECTIONS
 from reporter.transform.privacy import mask_tax_fields
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None or shutil.which("qpdf") is None, reason="needs poppler-utils and qpdf"
-)
+pytestmark = needs_tools("pdftotext", "qpdf")
 
 PROJECT = ["--as-of", "2026-11-28", "--project-value", "2000000", "--project-end", "2027-09-30",
            "--project-name", "Mission Tower", "--project-number", "24-117"]
@@ -47,7 +45,7 @@ def readers(built):
 
 
 def page_texts(path: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdftotext(path, "-layout")
     return text.split("\f")[:-1]
 
 
@@ -58,7 +56,7 @@ def source_records(sample: Path) -> list[dict]:
 
 def test_qpdf_check_passes(built):
     for _item, path in built[1]:
-        run = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        run = subprocess.run([require_tool("qpdf"), "--check", str(path)], capture_output=True, text=True)
         assert run.returncode == 0, (path.name, run.stdout[-500:], run.stderr[-500:])
         assert "No syntax or stream encoding errors" in run.stdout
 
@@ -132,7 +130,7 @@ def test_page_one_is_one_page_and_reads_like_the_decision_sheet(built):
 
 def test_no_text_beyond_the_right_margin(built):
     for _item, path in built[1]:
-        bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        bbox = pdftotext(path, "-bbox")
         xmax = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', bbox)]
         assert xmax and max(xmax) <= RIGHT_EDGE + 1, (path.name, max(xmax))
 
@@ -156,7 +154,7 @@ def test_plain_pdf_variant(tmp_path):
     meta = reader.trailer["/Root"].get("/Metadata")
     assert meta is None or b"pdfaid" not in meta.get_object().get_data()
     assert any(n.endswith(".source.json") for n in reader.attachments)
-    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+    assert subprocess.run([require_tool("qpdf"), "--check", str(path)], capture_output=True).returncode == 0
 
 
 def test_letter_pages_keep_the_decision_sheet_on_page_one(tmp_path):
@@ -169,5 +167,5 @@ def test_letter_pages_keep_the_decision_sheet_on_page_one(tmp_path):
         reader = pypdf.PdfReader(pdf)
         box = reader.pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == (612, 792)
-        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+        first = pdftotext(pdf, "-f", "1", "-l", "1")
         assert "Reviewed by" in first and "Page 1 of" in first

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import needs_tools, pdftotext
 
 from reporter.cli import main
 from reporter.limits import MAX_AMOUNT
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+pytestmark = needs_tools("pdftotext")
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "summit-electrical-large.json"
 PROJECT = ["--as-of", "2026-11-28", "--project-value", "2000000", "--project-end", "2027-09-30"]
 
@@ -52,8 +51,7 @@ def test_page_one_stays_one_page(tmp_path, name):
     out = tmp_path / "out"
     assert main(["build", str(src), "--out", str(out), "--formats", "pdf", "-q", *PROJECT]) == 0
     pdf = next(out.glob("*.pdf"))
-    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
-                           capture_output=True, text=True, check=True).stdout
+    first = pdftotext(pdf, "-f", "1", "-l", "1", "-layout")
     assert "Reviewed by" in first  # the sign-off closes page one, not page two
     assert "100000000000.0B" not in first
     assert "1000000.0B" not in first

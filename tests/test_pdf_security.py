@@ -8,9 +8,7 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import shutil
 import struct
-import subprocess
 import threading
 import zlib
 from datetime import date
@@ -19,15 +17,16 @@ from decimal import Decimal
 import pypdf
 import pytest
 from conftest import EXAMPLE
+from helpers import needs_tools, pdftotext
 
 from reporter.api.saved import load_file
 from reporter.config import BuildConfig
 from reporter.pipeline import render_packet
-from reporter.render.html import RenderOptions
+from reporter.render.options import RenderOptions
 from reporter.render.pdf import render_pdf
-from reporter.transform.report import Project, ReportContext
+from reporter.transform.model import Project, ReportContext
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+pytestmark = needs_tools("pdftotext")
 
 RIGHT_EDGE = 595.28 - 14 * 72 / 25.4
 LONG_WORD = "Supercalifragilistic" * 10  # 200 characters, no break opportunity
@@ -108,7 +107,7 @@ def packet(server, tmp_path_factory):
     pdf = folder / "hostile.pdf"
     (folder / "hostile.html").write_bytes(result.outputs["html"])
     pdf.write_bytes(result.outputs["pdf"])
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdftotext(pdf)
     return result, pdf, text, hits
 
 
@@ -148,7 +147,7 @@ def test_locked_fetcher_refuses_file_and_http_even_in_markup(server):
 
 def test_long_text_wraps_inside_the_page(packet):
     _result, pdf, text, _hits = packet
-    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    bbox = pdftotext(pdf, "-bbox")
     xmax = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', bbox)]
     assert max(xmax) <= RIGHT_EDGE + 1
     flat = squash(text)

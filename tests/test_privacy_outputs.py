@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import zipfile
 from decimal import Decimal
 
 import pytest
 from conftest import SAMPLES
+from helpers import pdftotext
 from pypdf import PdfReader
 
 from reporter.cli import main
@@ -26,7 +26,7 @@ def everything_written(out) -> bytes:
         data = p.read_bytes()
         blobs.append(data)
         if p.suffix == ".pdf":
-            blobs.append(subprocess.run(["pdftotext", str(p), "-"], capture_output=True, check=True).stdout)
+            blobs.append(pdftotext(p).encode("utf-8"))
             for name, contents in PdfReader(p).attachments.items():
                 blobs.extend(contents)
                 if name.endswith(".xlsx"):

@@ -10,7 +10,8 @@ import openpyxl
 from reporter.api.saved import validate_record
 from reporter.render.html import render_html
 from reporter.render.xlsx import render_xlsx
-from reporter.transform.report import ReportContext, build_report
+from reporter.transform.model import ReportContext
+from reporter.transform.report import build_report
 
 
 def test_bare_date_keeps_its_day_west_of_utc(example_raw):

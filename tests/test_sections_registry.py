@@ -13,7 +13,8 @@ from reporter.api.saved import load_file
 from reporter.render.html import render_html
 from reporter.render.xlsx import render_xlsx
 from reporter.sections import KINDS, SECTIONS, WORKBOOK_COLUMNS, sheet_columns
-from reporter.transform.report import ReportContext, build_report
+from reporter.transform.model import ReportContext
+from reporter.transform.report import build_report
 
 
 def test_keys_titles_and_sheet_names_are_unique_and_valid():

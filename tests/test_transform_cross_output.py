@@ -12,20 +12,19 @@ Summit Electrical (samples/summit-electrical-large.json) with an award of 4,500,
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from decimal import Decimal as D
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import needs_tools, pdftotext
 
 from reporter.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "summit-electrical-large.json"
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+pytestmark = needs_tools("pdftotext")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,7 @@ def outputs(tmp_path_factory):
     doc = json.loads(files["json"].read_text())
     wb = openpyxl.load_workbook(files["xlsx"])
     summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=2, values_only=True) if row[0]}
-    text = subprocess.run(["pdftotext", str(files["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdftotext(files["pdf"])
     return doc, summary, text
 
 

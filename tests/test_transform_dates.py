@@ -18,8 +18,9 @@ from reporter.dates import (
     parse_api_datetime,
     parse_user_date,
 )
-from reporter.transform.report import ReportContext, build_report
-from reporter.transform.report_json import report_to_json
+from reporter.render.json import report_to_json
+from reporter.transform.model import ReportContext
+from reporter.transform.report import build_report
 
 UTC = UTC
 
@@ -94,11 +95,11 @@ def test_days_to_expiry_across_a_time_zone_boundary():
     # 2027-01-01T03:00:00Z is 2026-12-31 19:00 in Los Angeles (UTC-8 in winter).
     # From as-of 2026-12-01: 30 days to 2026-12-31 there; 31 days to 2027-01-01 in UTC.
     la = _report("2027-01-01T03:00:00Z", "America/Los_Angeles", date(2026, 12, 1))
-    assert la.qualification["dateExpiresLocal"] == date(2026, 12, 31)
-    assert la.qualification["daysToExpiry"] == 30
+    assert la.qualification.date_expires_local == date(2026, 12, 31)
+    assert la.qualification.days_to_expiry == 30
     utc = _report("2027-01-01T03:00:00Z", "UTC", date(2026, 12, 1))
-    assert utc.qualification["dateExpiresLocal"] == date(2027, 1, 1)
-    assert utc.qualification["daysToExpiry"] == 31
+    assert utc.qualification.date_expires_local == date(2027, 1, 1)
+    assert utc.qualification.days_to_expiry == 31
     # With the 30-day warning the zone decides whether the expiry is flagged.
     assert "qualification.expiring" in [f.rule for f in la.flags]
     assert "qualification.expiring" not in [f.rule for f in utc.flags]
@@ -110,11 +111,11 @@ def test_days_to_expiry_across_a_time_zone_boundary():
 def test_expiry_the_day_before_as_of_is_lapsed():
     # 2026-11-28T04:00:00Z is 2026-11-27 23:00 in New York (UTC-5): expired 1 day before as-of 2026-11-28.
     rep = _report("2026-11-28T04:00:00Z", "America/New_York", date(2026, 11, 28))
-    assert rep.qualification["daysToExpiry"] == -1
+    assert rep.qualification.days_to_expiry == -1
     lapsed = next(f for f in rep.flags if f.rule == "qualification.lapsed")
     assert lapsed.severity == "high" and rep.verdict == "red"
     assert lapsed.message == "Qualification expired 1 day ago (2026-11-27) though its status is QUALIFIED"
     # In UTC it is the as-of day itself: 0 days left, expiring, not lapsed.
     rep = _report("2026-11-28T04:00:00Z", "UTC", date(2026, 11, 28))
-    assert rep.qualification["daysToExpiry"] == 0
+    assert rep.qualification.days_to_expiry == 0
     assert [f.rule for f in rep.flags if f.rule.startswith("qualification.")] == ["qualification.expiring"]

@@ -10,31 +10,20 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from helpers import clean_record, good_insurance
 
 from reporter.api.models import Qualification
 from reporter.errors import ConfigError
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import plain
+from reporter.render.json import plain
+from reporter.transform.model import Project, ReportContext
+from reporter.transform.report import build_report
 from reporter.transform.rules import CATALOG, DEFAULT_RULES, RULE_IDS
 from reporter.transform.rules_file import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 28)
-GOOD_INSURANCE = [
-    {"insuranceType": "GENERAL_LIABILITY", "perOccurrenceLimit": 1000000, "aggregateLimit": 2000000, "policyExpirationDate": "2027-12-31"},
-    {"insuranceType": "AUTOMOBILE_LIABILITY", "perOccurrenceLimit": 1000000, "aggregateLimit": 1000000, "policyExpirationDate": "2027-12-31"},
-    {"insuranceType": "UMBRELLA_EXCESS", "perOccurrenceLimit": 5000000, "aggregateLimit": 5000000, "policyExpirationDate": "2027-12-31"},
-    {"insuranceType": "WORKERS_COMPENSATION", "policyExpirationDate": "2027-12-31"},
-]
-CLEAN = {
-    "id": "f1", "companyName": "Clean Co", "submissionCurrency": "USD",
-    "qualification": {"status": "QUALIFIED", "dateExpires": "2027-06-30T00:00:00Z"},
-    "experienceModificationRatings": [{"year": 2025, "experienceModificationRating": 0.85}],
-    "osha300Results": [{"year": 2025, "totalNumberDeathsBoxG": 0, "totalNumberCasesDaysAwayBoxH": 0,
-                        "totalNumberCasesRestrictionTransferBoxI": 0, "otherRecordableCasesBoxJ": 1,
-                        "totalHoursWorked": 400000}],
-    "insuranceCoverages": GOOD_INSURANCE,
-}
+GOOD_INSURANCE = good_insurance()
+CLEAN = clean_record()
 
 
 def build(rules=DEFAULT_RULES, project=Project(), **changes):
@@ -253,7 +242,8 @@ def test_exceptions_message_does_not_repeat_the_status(example_raw):
     import datetime as _dt
 
     from reporter.api.saved import validate_record
-    from reporter.transform.report import ReportContext, build_report
+    from reporter.transform.model import ReportContext
+    from reporter.transform.report import build_report
 
     raw = dict(example_raw, qualification=dict(example_raw["qualification"],
                                                 summary="Qualified with exceptions: pending lawsuit."))

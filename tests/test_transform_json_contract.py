@@ -9,9 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from reporter.api.saved import load_file
+from reporter.render.json import report_to_json
 from reporter.transform.fx import FxRate, FxTable
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import report_to_json
+from reporter.transform.model import Project, ReportContext
+from reporter.transform.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal as D
 
 from reporter.api.models import Qualification
+from reporter.render.json import report_to_json
 from reporter.transform import metrics
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import report_to_json
+from reporter.transform.model import EmrYear, Project, ReportContext
+from reporter.transform.report import build_report
 
 AS_OF = date(2026, 11, 28)
 
@@ -58,32 +59,32 @@ def build(award=None, **changes):
 
 
 def test_per_year_rates_by_hand():
-    years = {y["year"]: y for y in build().safety["years"]}
+    years = {y.year: y for y in build().safety.years}
     # 2025: G0 H2 I1 J4, 400,000 h. TRIR = 7 x 200,000 / 400,000 = 3.5; DART = 3 x 0.5 = 1.5; LTIR = 2 x 0.5 = 1.0
-    assert (years[2025]["trir"], years[2025]["dart"], years[2025]["ltir"]) == (D("3.5"), D("1.5"), D("1.0"))
+    assert (years[2025].trir, years[2025].dart, years[2025].ltir) == (D("3.5"), D("1.5"), D("1.0"))
     # 2024: G1 H1 I0 J2, 250,000 h. TRIR = 4 x 0.8 = 3.2; DART = 1 x 0.8 = 0.8; LTIR = 1 x 0.8 = 0.8
-    assert (years[2024]["trir"], years[2024]["dart"], years[2024]["ltir"]) == (D("3.2"), D("0.8"), D("0.8"))
+    assert (years[2024].trir, years[2024].dart, years[2024].ltir) == (D("3.2"), D("0.8"), D("0.8"))
     # 2023: G0 H0 I2 J1, 350,000 h. TRIR = 600,000 / 350,000 = 1.7142857...; DART = 400,000 / 350,000 = 1.142857...
-    assert round(years[2023]["trir"], 4) == D("1.7143") and round(years[2023]["dart"], 4) == D("1.1429")
-    assert years[2023]["ltir"] == 0
+    assert round(years[2023].trir, 4) == D("1.7143") and round(years[2023].dart, 4) == D("1.1429")
+    assert years[2023].ltir == 0
     # 2022: 0 hours -> no rate (None, not zero); 2021: 50,000 h is under 100,000 -> low hours.
-    assert years[2022]["trir"] is None and years[2022]["noHours"] and not years[2022]["lowHours"]
-    assert years[2021]["lowHours"] and years[2021]["trir"] == D(4)  # 1 x 200,000 / 50,000
+    assert years[2022].trir is None and years[2022].no_hours and not years[2022].low_hours
+    assert years[2021].low_hours and years[2021].trir == D(4)  # 1 x 200,000 / 50,000
 
 
 def test_three_year_rates_pool_cases_and_hours():
-    three = build().safety["threeYear"]
+    three = build().safety.three_year
     # Latest 3 years 2023-2025: cases 3 + 4 + 7 = 14 over 1,000,000 h -> TRIR 2.8
     # (the mean of the yearly rates would be (1.714 + 3.2 + 3.5) / 3 = 2.805: not what we report)
-    assert three["years"] == [2023, 2024, 2025] and three["hoursWorked"] == 1000000
-    assert three["trir"] == D("2.8")
-    assert three["dart"] == D("1.2")  # (2 + 1 + 3) x 200,000 / 1,000,000
-    assert three["ltir"] == D("0.6")  # (0 + 1 + 2) x 200,000 / 1,000,000
+    assert three.years == (2023, 2024, 2025) and three.hours_worked == 1000000
+    assert three.trir == D("2.8")
+    assert three.dart == D("1.2")  # (2 + 1 + 3) x 200,000 / 1,000,000
+    assert three.ltir == D("0.6")  # (0 + 1 + 2) x 200,000 / 1,000,000
     # A latest year with 0 hours drops out of the pool: 2025 at 0 h pools 2023-2024 only.
     rep = build(osha300Results=RECORD["osha300Results"][:4] + [osha(2025, 0, 0, 0, 0, 0)])
-    three = rep.safety["threeYear"]
-    assert three["years"] == [2023, 2024] and three["hoursWorked"] == 600000
-    assert three["trir"] == D(7) * 200000 / 600000  # 2.333...
+    three = rep.safety.three_year
+    assert three.years == (2023, 2024) and three.hours_worked == 600000
+    assert three.trir == D(7) * 200000 / 600000  # 2.333...
 
 
 def test_rate_helpers():
@@ -98,22 +99,22 @@ def test_rate_helpers():
 
 def test_emr_latest_average_and_trend():
     s = build().safety
-    assert s["emrLatest"] == {"year": 2025, "value": D("1.07")}
+    assert s.emr_latest == EmrYear(2025, D("1.07"))
     # Latest 3 by year: 0.88, 0.97, 1.07 -> 2.92 / 3 = 0.97333...
-    assert s["emrAverageYears"] == [2023, 2024, 2025]
-    assert round(s["emrAverage3"], 4) == D("0.9733")
-    assert s["emrTrend"] == "up"  # 1.07 - 0.97 = 0.10 > 0.02
+    assert s.emr_average_years == (2023, 2024, 2025)
+    assert round(s.emr_average3, 4) == D("0.9733")
+    assert s.emr_trend == "up"  # 1.07 - 0.97 = 0.10 > 0.02
     assert report_to_json(build())["safety"]["emrAverage3"] == "0.9733"
 
 
 def test_revenue_year_over_year_and_line_of_credit():
     f = build().financial
     # 12,500,000 -> 13,000,000: +500,000 / 12,500,000 = +0.04 (+4%)
-    assert f["revenueLatest"]["year"] == 2025 and f["revenueLatest"]["change"] == D("0.04")
-    assert [r["year"] for r in f["revenue"]] == [2024, 2025] and f["revenue"][0]["change"] is None
+    assert f.revenue_latest.year == 2025 and f.revenue_latest.change == D("0.04")
+    assert [r.year for r in f.revenue] == [2024, 2025] and f.revenue[0].change is None
     # 500,000 / 3,000,000 = 0.1666...
-    assert round(f["lineOfCreditUtilisation"], 4) == D("0.1667")
-    assert f["largestProject"]["projectName"] == "Big"
+    assert round(f.line_of_credit_utilisation, 4) == D("0.1667")
+    assert f.largest_project.project_name == "Big"
 
 
 def test_capacity_checks_by_hand():

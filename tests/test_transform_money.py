@@ -10,11 +10,12 @@ import pytest
 
 from reporter.api.models import Qualification
 from reporter.errors import CurrencyError
+from reporter.render.json import report_to_json
 from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.model import Project, ReportContext
 from reporter.transform.money import Money, format_money, minor_units, quantize, validate_currency
 from reporter.transform.privacy import mask_tax_fields, mask_tax_id
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import report_to_json
+from reporter.transform.report import build_report
 
 AS_OF = date(2026, 11, 28)
 CAD_USD = FxTable((
@@ -147,10 +148,10 @@ def test_every_amount_is_converted_and_keeps_its_original():
     rep = build_report(record(**FULL), ctx(report_currency="USD", fx=CAD_USD, project=Project(value=D(450000))))
     # Top-level and qualification amounts: x 0.7150
     # 16,250,000 -> 11,618,750.00; 6,500,000 -> 4,647,500.00; 20,000,000 -> 14,300,000.00
-    assert rep.amounts["currentEstimatedBacklog"].converted.amount == D("11618750.00")
-    assert rep.amounts["internalSingleLimit"].converted.amount == D("4647500.00")
-    assert rep.qualification["internalTotalLimit"].converted.amount == D("14300000.00")
-    for m in rep.amounts.values():
+    assert rep.amounts.currentEstimatedBacklog.converted.amount == D("11618750.00")
+    assert rep.amounts.internalSingleLimit.converted.amount == D("4647500.00")
+    assert rep.qualification.internal_total_limit.converted.amount == D("14300000.00")
+    for _, m in rep.amounts.items():
         assert m.currency == "CAD" and m.converted.currency == "USD" and m.converted.rate == D("0.7150")
     # References: 7,820,000 -> 5,591,300.00; insurance 2,000,000 -> 1,430,000.00; revenue 32,000,000 -> 22,880,000.00
     refs = rep.sections["references"]
@@ -160,8 +161,8 @@ def test_every_amount_is_converted_and_keeps_its_original():
     assert ins["perOccurrenceLimit"].converted.amount == D("1430000.00")
     assert ins["aggregateLimit"].converted.amount == D("2860000.00")
     assert rep.sections["revenue"][0]["estimatedVolumeRevenue"].converted.amount == D("22880000.00")
-    assert rep.financial["revenueLatest"]["revenue"].converted.amount == D("22880000.00")
-    assert rep.financial["largestProject"]["value"].converted.amount == D("5591300.00")
+    assert rep.financial.revenue_latest.revenue.converted.amount == D("22880000.00")
+    assert rep.financial.largest_project.value.converted.amount == D("5591300.00")
     # A custom question's number is not money.
     assert rep.sections["customQuestions"][0]["numberResponse"] == 40
     # The award (report currency) is compared with converted figures: 450,000 / 4,647,500.00

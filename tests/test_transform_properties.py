@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from reporter.api.models import Qualification
 from reporter.dates import format_iso, parse_api_datetime
 from reporter.errors import ReporterError
+from reporter.render.json import report_to_json
 from reporter.transform.fx import FxRate, FxTable
+from reporter.transform.model import Project, ReportContext
 from reporter.transform.money import MINOR_UNITS, Money, minor_units, quantize
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import report_to_json
+from reporter.transform.report import build_report
 from reporter.transform.rules import DEFAULT_RULES
 
 CODES = sorted(MINOR_UNITS)

@@ -7,32 +7,27 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+from helpers import clean_record, good_insurance
+
 from reporter.api.models import Qualification
 from reporter.render.html import render_html
+from reporter.render.json import report_to_json
+from reporter.transform.model import EmrYear, Expiry, Project, ReportContext
 from reporter.transform.money import Money, format_compact
-from reporter.transform.report import Project, ReportContext, build_report
-from reporter.transform.report_json import report_to_json
+from reporter.transform.report import build_report
 
 AS_OF = date(2026, 11, 28)
-INSURANCE = [
-    {"insuranceType": "GENERAL_LIABILITY", "perOccurrenceLimit": 1000000, "aggregateLimit": 2000000, "policyExpirationDate": "2028-12-31"},
-    {"insuranceType": "AUTOMOBILE_LIABILITY", "perOccurrenceLimit": 1000000, "aggregateLimit": 1000000, "policyExpirationDate": "2028-12-31"},
-    {"insuranceType": "UMBRELLA_EXCESS", "perOccurrenceLimit": 5000000, "aggregateLimit": 5000000, "policyExpirationDate": "2028-12-31"},
-    {"insuranceType": "WORKERS_COMPENSATION", "policyExpirationDate": "2028-12-31"},
-]
-BASE = {
-    "id": "r1", "companyName": "Review Co", "submissionCurrency": "USD",
-    "qualification": {"status": "QUALIFIED", "dateExpires": "2028-06-30T00:00:00Z",
-                      "internalSingleLimit": 5000000, "internalTotalLimit": 20000000},
-    "currentEstimatedBacklog": 1000000,
-    "suretySingleProjectBondingCapacity": 5000000, "suretyAggregateBondingCapacity": 20000000,
-    "completedReferences": [{"projectName": "Big job", "value": 3000000, "yearCompleted": 2024}],
-    "experienceModificationRatings": [{"year": 2025, "experienceModificationRating": 0.85}],
-    "osha300Results": [{"year": 2025, "totalNumberDeathsBoxG": 0, "totalNumberCasesDaysAwayBoxH": 0,
-                        "totalNumberCasesRestrictionTransferBoxI": 0, "otherRecordableCasesBoxJ": 1,
-                        "totalHoursWorked": 400000}],
-    "insuranceCoverages": INSURANCE,
-}
+INSURANCE = good_insurance("2028-12-31")
+# The shared clean record, with limits and capacities an award of 2,000,000 fits, valid into 2028.
+BASE = clean_record(
+    id="r1", companyName="Review Co",
+    qualification={"status": "QUALIFIED", "dateExpires": "2028-06-30T00:00:00Z",
+                   "internalSingleLimit": 5000000, "internalTotalLimit": 20000000},
+    currentEstimatedBacklog=1000000,
+    suretySingleProjectBondingCapacity=5000000, suretyAggregateBondingCapacity=20000000,
+    completedReferences=[{"projectName": "Big job", "value": 3000000, "yearCompleted": 2024}],
+    insuranceCoverages=INSURANCE,
+)
 PROJECT = Project(value=D(2000000), end=date(2027, 9, 30))
 
 
@@ -44,13 +39,15 @@ def build(project=PROJECT, **changes):
 def test_a_policy_lapsing_within_days_says_so_even_before_the_project_end():
     ins = [dict(INSURANCE[0], policyExpirationDate="2026-12-03"), *INSURANCE[1:]]
     rep = build(insuranceCoverages=ins)
-    gl = rep.insurance_status[0]
-    assert gl["status"] == "expires in 5 days" and gl["daysToExpiry"] == 5
+    gl = rep.insurance[0]
+    assert gl.status == "expires in 5 days" and gl.expiry.days == 5
+    assert gl.expiry.state is Expiry.EXPIRING
+    assert rep.sections["insurance"][0]["status"] == "expires in 5 days"
     rules = [f.rule for f in rep.flags]
     assert "insurance.expiring" in rules and "insurance.before_project_end" not in rules
     # a later lapse that is still before the project end keeps its own status
     ins = [dict(INSURANCE[0], policyExpirationDate="2027-05-01"), *INSURANCE[1:]]
-    assert build(insuranceCoverages=ins).insurance_status[0]["status"] == "expires before project end"
+    assert build(insuranceCoverages=ins).insurance[0].status == "expires before project end"
 
 
 def test_a_limit_of_zero_is_shown_exceeded_on_page_one_not_unjudged():
@@ -71,7 +68,7 @@ def test_negative_amounts_do_not_pass_a_check_or_make_a_ratio():
     rep = build(suretySingleProjectBondingCapacity=-1, bankLineOfCreditTotal=-100, bankLineOfCreditOutstanding=50)
     bond = next(c for c in rep.capacity if c.key == "bondingSingle")
     assert bond.exceeded is True and bond.ratio is None
-    assert rep.financial["lineOfCreditUtilisation"] is None
+    assert rep.financial.line_of_credit_utilisation is None
 
 
 def test_json_amounts_are_plain_decimal_strings_even_when_huge():
@@ -98,9 +95,9 @@ def test_a_year_listed_twice_is_pooled_averaged_and_trended_once():
         osha300Results=[*osha, dict(osha[0])],
     )
     s = rep.safety
-    assert [e["year"] for e in s["emr"]] == [2023, 2024, 2025]
-    assert s["emrLatest"] == {"year": 2025, "value": D("0.80")}  # the record's last entry for 2025
-    assert s["emrAverage3"] == (D("0.90") + D("1.00") + D("0.80")) / 3
-    assert s["emrTrend"] == "down"
-    assert s["threeYear"]["years"] == [2025] and s["threeYear"]["hoursWorked"] == 400000
-    assert s["threeYear"]["trir"] == D("0.5")
+    assert [e.year for e in s.emr] == [2023, 2024, 2025]
+    assert s.emr_latest == EmrYear(2025, D("0.80"))  # the record's last entry for 2025
+    assert s.emr_average3 == (D("0.90") + D("1.00") + D("0.80")) / 3
+    assert s.emr_trend == "down"
+    assert s.three_year.years == (2025,) and s.three_year.hours_worked == 400000
+    assert s.three_year.trir == D("0.5")

@@ -18,7 +18,8 @@ from reporter.api.saved import load_file
 from reporter.cli import main
 from reporter.fsio import sha256_bytes
 from reporter.render.leveling import render_leveling
-from reporter.transform.report import Project, ReportContext, build_report
+from reporter.transform.model import Project, ReportContext
+from reporter.transform.report import build_report
 
 CTX = ReportContext(as_of=date(2026, 11, 28), project=Project(value=Decimal("450000")))
 
@@ -56,15 +57,15 @@ def test_figures_are_typed_and_match_the_reports(sheet, reports):
     for row in data:
         rep = by_id[row["BC id"].value]
         assert row["Flags high"].value == sum(1 for f in rep.flags if f.severity == "high")
-        backlog = rep.amounts["currentEstimatedBacklog"]
+        backlog = rep.amounts.currentEstimatedBacklog
         if backlog is None:
             assert row["Backlog"].value is None
         else:
             assert Decimal(repr(row["Backlog"].value)) == backlog.value
             assert f'"{backlog.display[1]}"' in row["Backlog"].number_format
-        emr = rep.safety["emrLatest"]
-        assert row["EMR latest"].value == (float(emr["value"]) if emr else None)
-        trir = rep.safety["threeYear"]["trir"]
+        emr = rep.safety.emr_latest
+        assert row["EMR latest"].value == (float(emr.value) if emr else None)
+        trir = rep.safety.three_year.trir
         assert row["TRIR 3-year"].value == (pytest.approx(float(trir)) if trir is not None else None)
         for check in rep.capacity:
             cell = row[f"{check.label} (x)"]

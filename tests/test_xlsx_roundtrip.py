@@ -19,7 +19,9 @@ from reporter.dates import get_zone, local_day, parse_api_datetime
 from reporter.render.xlsx import render_xlsx
 from reporter.sections import SECTIONS, sheet_columns
 from reporter.transform.fx import FxRate, FxTable
-from reporter.transform.report import ReportContext, build_report, mask_tax_id
+from reporter.transform.model import ReportContext
+from reporter.transform.privacy import mask_tax_id
+from reporter.transform.report import build_report
 
 ZONE = "America/Los_Angeles"
 CTX = ReportContext(as_of=date(2026, 11, 28), timezone=ZONE)
@@ -201,7 +203,7 @@ def test_summary_sheet_carries_page_one_facts():
     ratio = facts["Award vs internal single limit: ratio"]
     assert ratio.value == pytest.approx(9.0) and ratio.number_format == '0.00"x"'
     assert facts["Award vs internal single limit: exceeded"].value is True
-    assert facts["EMR latest"].value == pytest.approx(float(report.safety["emrLatest"]["value"]))
+    assert facts["EMR latest"].value == pytest.approx(float(report.safety.emr_latest.value))
     assert isinstance(facts["As of"].value, datetime)
     assert facts["Doing business as"].value == "not provided"
     assert facts["Flags: total"].value == len(report.flags)

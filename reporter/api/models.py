@@ -104,6 +104,12 @@ class Pagination(WireModel):
     nextUrl: Text = None
     previousUrl: Text = None
 
+    @property
+    def has_next(self) -> bool:
+        """Missing, null or empty ``cursorState``/``nextUrl`` all mean: last page (as ``paging.has_next``
+        reads a raw body; this reads a validated page of the saved BuildingConnected and flag files)."""
+        return bool(self.cursorState) and bool(self.nextUrl)
+
 
 T = TypeVar("T")
 

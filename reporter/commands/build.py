@@ -40,6 +40,9 @@ def add_report_options(p) -> None:
     r.add_argument("--page-size", choices=("a4", "letter"), default="a4", help="PDF page size (default a4)")
     r.add_argument("--logo", metavar="FILE", help="logo image for page one")
     r.add_argument("--style", metavar="FILE", help="extra CSS applied after the bundled styles")
+    r.add_argument("--templates", metavar="DIR",
+                   help="folder of Jinja templates that replace the bundled ones of the same name "
+                   "(packet.html.j2, page_one.html.j2, macros.html.j2, sections/<key>.html.j2)")
 
 
 def register(sub, common) -> None:

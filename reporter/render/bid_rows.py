@@ -12,6 +12,7 @@ difference between them. ``bid-leveling.xlsx``, the award PDF and ``manifest.jso
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typing import Any
 
 from reporter.api.bc_models import BcProject, Bid, BidPackage, Invite
 from reporter.api.bid_package import PackageData
+from reporter.transform.trades import benchmark_for
 
 PRICED_STATES = ("BID_SUBMITTED", "WON", "LOST")
 _GAP_RULES = ("insurance.missing", "insurance.not_applicable", "insurance.below_minimum")
@@ -41,24 +43,22 @@ class BidderFacts:
     risk_score: Any = None  # TradeTapp's own score, when the report carries one
 
 
-def report_facts(report: Any) -> BidderFacts:
-    """THE adapter: every read of a ``Report`` the bid-package outputs make."""
-    flags = list(getattr(report, "flags", []) or [])
+def report_facts(report: Any, csi_codes: Iterable[Any] = ()) -> BidderFacts:
+    """THE adapter: every read of a ``Report`` (``reporter.transform.model``) the bid-package
+    outputs make; ``csi_codes`` (the record's ``csiCodesForWorkPerformed``) find its trade's TRIR."""
+    flags = list(report.flags)
     counts = {s: sum(1 for f in flags if f.severity == s) for s in ("high", "medium", "low")}
     order = {"high": 0, "medium": 1, "low": 2}
     reasons = [f.message for f in sorted(flags, key=lambda f: order.get(f.severity, 3))][:3]
-    q = getattr(report, "qualification", {}) or {}
-    safety = getattr(report, "safety", {}) or {}
-    emr = (safety.get("emrLatest") or {}).get("value")
-    three = safety.get("threeYear") or {}
-    trade = safety.get("tradeBenchmark") or {}
+    q, safety = report.qualification, report.safety
     return BidderFacts(
-        verdict=getattr(report, "verdict", None), flag_counts=counts, top_reasons=reasons,
-        qualification_status=q.get("status"), qualification_expires=q.get("dateExpiresLocal"),
-        emr=emr, trir=three.get("trir"), trir_trade=trade.get("trir") if isinstance(trade, dict) else None,
-        capacity=[(c.label, c.ratio) for c in getattr(report, "capacity", []) or []],
-        insurance_gaps=[f.message for f in flags if getattr(f, "rule", "") in _GAP_RULES],
-        risk_score=getattr(report, "risk_score", None),
+        verdict=report.verdict, flag_counts=counts, top_reasons=reasons,
+        qualification_status=q.status, qualification_expires=q.date_expires_local,
+        emr=safety.emr_latest.value if safety.emr_latest else None, trir=safety.three_year.trir,
+        trir_trade=benchmark_for(csi_codes).trir,
+        capacity=[(c.label, c.ratio) for c in report.capacity],
+        insurance_gaps=[f.message for f in flags if f.rule in _GAP_RULES],
+        risk_score=getattr(report, "risk_score", None),  # TradeTapp's own analysis, once the report has it
     )
 
 

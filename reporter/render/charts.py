@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from reporter.transform.model import Report
+
 Number = Decimal | int | float
 
 WIDTH, HEIGHT = 200, 92  # user units; the <img> is scaled to its table cell (about 58 mm wide)
@@ -68,7 +70,7 @@ def grouped_bar_chart(
         _text(LEFT, 9, title, size=8.5, anchor="start", fill="#14365d", weight="bold"),
     ]
     if len(series) > 1:  # legend, right-aligned beside the title
-        x = WIDTH - RIGHT
+        x: float = WIDTH - RIGHT
         for s in reversed(series):
             parts.append(_text(x, 9, s.name, size=7, anchor="end"))
             x -= 4.2 * len(s.name) + 8
@@ -133,8 +135,8 @@ def _compact(v: Number) -> str:
     return f"{_num(v):.0f}"
 
 
-def emr_chart(report) -> str | None:
-    pts = [(str(e["year"]), e["value"]) for e in report.safety["emr"]][-MAX_YEARS:]
+def emr_chart(report: Report) -> str | None:
+    pts = [(str(e.year), e.value) for e in report.safety.emr][-MAX_YEARS:]
     if not pts:
         return None
 
@@ -144,28 +146,28 @@ def emr_chart(report) -> str | None:
     return bar_chart("EMR by year", pts, reference=(1, "1.00"), colour_for=colour)
 
 
-def trir_dart_chart(report) -> str | None:
-    years = [y for y in report.safety["years"] if y["year"] is not None][-MAX_YEARS:]
+def trir_dart_chart(report: Report) -> str | None:
+    years = [y for y in report.safety.years if y.year is not None][-MAX_YEARS:]
     if not years:
         return None
     return grouped_bar_chart(
         "TRIR / DART by year",
-        [str(y["year"]) for y in years],
-        [Series("TRIR", [y["trir"] for y in years], COLOURS[0]), Series("DART", [y["dart"] for y in years], COLOURS[1])],
+        [str(y.year) for y in years],
+        [Series("TRIR", [y.trir for y in years], COLOURS[0]), Series("DART", [y.dart for y in years], COLOURS[1])],
     )
 
 
-def revenue_chart(report) -> str | None:
-    rows = report.financial["revenue"][-MAX_YEARS:]
+def revenue_chart(report: Report) -> str | None:
+    rows = report.financial.revenue[-MAX_YEARS:]
     if not rows:
         return None
     ccy = report.currency
     return bar_chart(
-        f"Revenue by year ({ccy})", [(str(r["year"]), r["revenue"].value) for r in rows], fmt=_compact
+        f"Revenue by year ({ccy})", [(str(r.year), r.revenue.value) for r in rows], fmt=_compact
     )
 
 
-def page_one_charts(report) -> list[tuple[str, str | None]]:
+def page_one_charts(report: Report) -> list[tuple[str, str | None]]:
     """``(title, data URL or None)`` for EMR, TRIR/DART and revenue."""
     out = []
     for title, make in (("EMR by year", emr_chart), ("TRIR / DART by year", trir_dart_chart),

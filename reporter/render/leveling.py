@@ -13,6 +13,7 @@ may mix currencies); the packets keep the original amounts beside any converted 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,7 @@ from reporter.dates import get_zone
 from reporter.render.xlsx_cells import clean_text, write_typed
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
+from reporter.transform.model import Report
 
 VERDICT_ORDER = {"green": 0, "amber": 1, "red": 2}
 FILL_COLOURS = {"RED": "F4C7C3", "AMBER": "FCE8B2", "GREEN": "B7E1CD"}
@@ -33,7 +35,7 @@ _GAP_RULES = ("insurance.missing", "insurance.not_applicable", "insurance.below_
 _EXPIRY_RULES = ("insurance.expired", "insurance.expiring", "insurance.before_project_end")
 
 
-def sort_key(report) -> tuple:
+def sort_key(report: Report) -> tuple[int, str, str]:
     return (VERDICT_ORDER.get(report.verdict, 3), report.company_name.casefold(), report.company_id)
 
 
@@ -45,23 +47,23 @@ def _messages(rules: tuple[str, ...]):
     return lambda r: "; ".join(f.message for f in r.flags if f.rule in rules) or None
 
 
-def _earliest_expiry(r) -> date | None:
-    days = [i["policyExpirationDate"] for i in r.insurance_status
-            if not i["isNotApplicable"] and i["policyExpirationDate"] is not None]
+def _earliest_expiry(r: Report) -> date | None:
+    days = [i.policy_expiration_date for i in r.insurance
+            if not i.not_applicable and i.policy_expiration_date is not None]
     return min(days) if days else None
 
 
 def _amount(name: str):
-    return lambda r: r.amounts.get(name)
+    return lambda r: getattr(r.amounts, name)
 
 
-def leveling_columns(reports) -> list[SheetColumn]:
+def leveling_columns(reports: Sequence[Report]) -> list[SheetColumn]:
     C = SheetColumn
     cols = [
         C("Company", 34, lambda r: r.company_name),
         C("BC id", 26, lambda r: r.company_id, "code"),
-        C("Qualification status", 24, lambda r: r.qualification["status"], "status"),
-        C("Qualification expires", 12, lambda r: r.qualification["dateExpiresLocal"], "date"),
+        C("Qualification status", 24, lambda r: r.qualification.status, "status"),
+        C("Qualification expires", 12, lambda r: r.qualification.date_expires_local, "date"),
         C("Verdict", 9, lambda r: r.verdict.upper(), "status"),
         C("Flags high", 8, _count("high"), "int"),
         C("Flags medium", 8, _count("medium"), "int"),
@@ -72,12 +74,12 @@ def leveling_columns(reports) -> list[SheetColumn]:
         C("Backlog", 18, _amount("currentEstimatedBacklog"), "money"),
         C("Bonding single project", 18, _amount("suretySingleProjectBondingCapacity"), "money"),
         C("Bonding aggregate", 18, _amount("suretyAggregateBondingCapacity"), "money"),
-        C("EMR latest", 8, lambda r: r.safety["emrLatest"]["value"] if r.safety["emrLatest"] else None, "emr"),
-        C("EMR year", 7, lambda r: r.safety["emrLatest"]["year"] if r.safety["emrLatest"] else None, "year"),
-        C("TRIR 3-year", 8, lambda r: r.safety["threeYear"]["trir"], "rate"),
-        C("DART 3-year", 8, lambda r: r.safety["threeYear"]["dart"], "rate"),
-        C("Latest revenue", 18, lambda r: r.financial["revenueLatest"]["revenue"] if r.financial["revenueLatest"] else None, "money"),
-        C("Revenue year", 8, lambda r: r.financial["revenueLatest"]["year"] if r.financial["revenueLatest"] else None, "year"),
+        C("EMR latest", 8, lambda r: r.safety.emr_latest.value if r.safety.emr_latest else None, "emr"),
+        C("EMR year", 7, lambda r: r.safety.emr_latest.year if r.safety.emr_latest else None, "year"),
+        C("TRIR 3-year", 8, lambda r: r.safety.three_year.trir, "rate"),
+        C("DART 3-year", 8, lambda r: r.safety.three_year.dart, "rate"),
+        C("Latest revenue", 18, lambda r: r.financial.revenue_latest.revenue if r.financial.revenue_latest else None, "money"),
+        C("Revenue year", 8, lambda r: r.financial.revenue_latest.year if r.financial.revenue_latest else None, "year"),
         C("Insurance gaps", 40, _messages(_GAP_RULES), "longtext"),
         C("Earliest policy expiry", 12, _earliest_expiry, "date"),
         C("Insurance expiries", 40, _messages(_EXPIRY_RULES), "longtext"),
@@ -92,14 +94,14 @@ def leveling_columns(reports) -> list[SheetColumn]:
 
 
 def _check_ratio(key: str):
-    def get(r) -> Any:
+    def get(r: Report) -> Any:
         c = next((c for c in r.capacity if c.key == key), None)
         return c.ratio if c else None
 
     return get
 
 
-def render_leveling(reports) -> bytes:
+def render_leveling(reports: Sequence[Report]) -> bytes:
     ordered = sorted(reports, key=sort_key)
     cols = leveling_columns(ordered)
     wb = Workbook()

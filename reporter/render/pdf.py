@@ -9,11 +9,13 @@ so nothing named in a record (``file://``, ``http://``) is ever fetched; WeasyPr
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reporter.errors import RenderError
+from reporter.render.options import DEFAULT_VARIANT
 
-DEFAULT_VARIANT = "pdf/a-3b"
+__all__ = ["DEFAULT_VARIANT", "PdfResult", "render_pdf", "variants"]
 
 
 def variants() -> list[str]:
@@ -51,7 +53,7 @@ class PdfResult:
 def render_pdf(
     html: str,
     *,
-    attachments: list[tuple[str, bytes, str]] = (),
+    attachments: Sequence[tuple[str, bytes, str]] = (),
     variant: str | None = DEFAULT_VARIANT,
 ) -> PdfResult:
     """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples."""

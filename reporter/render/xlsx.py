@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from reporter import __version__
 from reporter.dates import get_zone
+from reporter.render.options import RenderOptions
 from reporter.render.xlsx_cells import (
     DATE_FORMAT,
     RATE_FORMAT,
@@ -39,7 +40,8 @@ from reporter.render.xlsx_cells import (
 from reporter.render.xlsx_facts import Fact, company_facts, summary_facts
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, fit_width, safe_sheet_name, write_header
-from reporter.sections import SECTIONS, sheet_columns
+from reporter.sections import SECTIONS, SectionSpec, sheet_columns
+from reporter.transform.model import Report, SectionRow
 from reporter.transform.money import Money
 
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -59,13 +61,14 @@ _DERIVED = {"otherFields", "typeKnown"}
 class _Book:
     """Names already taken in one workbook."""
 
-    def __init__(self, report) -> None:
+    def __init__(self, report: Report) -> None:
         self.zone = get_zone(report.timezone)
         self.sheets: set[str] = set()
         self.tables: set[str] = set()
 
 
-def render_xlsx(report) -> bytes:
+def render_xlsx(report: Report, options: RenderOptions | None = None) -> bytes:
+    """The workbook (``options`` are not used: a workbook has no page size, logo or style)."""
     book = _Book(report)
     wb = Workbook()
     _properties(wb, report)
@@ -87,7 +90,7 @@ def render_xlsx(report) -> bytes:
     return workbook_bytes(wb)
 
 
-def _properties(wb: Workbook, report) -> None:
+def _properties(wb: Workbook, report: Report) -> None:
     name = clean_text(report.company_name)
     p = wb.properties
     p.title = f"Prequalification: {name}"
@@ -102,7 +105,7 @@ def _properties(wb: Workbook, report) -> None:
     p.created = p.modified = stamp
 
 
-def section_columns(spec, rows: list[dict]) -> list[SheetColumn]:
+def section_columns(spec: SectionSpec, rows: list[SectionRow]) -> list[SheetColumn]:
     """The sheet columns of one section for these rows (see the module docstring)."""
     cols: list[SheetColumn] = []
     named = set()

@@ -85,7 +85,8 @@ def excel_number(value: int | float | Decimal, exact: bool = True) -> int | floa
             return None
         if len(value.normalize().as_tuple().digits) > 15:
             return float(value) if not exact else None
-        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        exponent = value.as_tuple().exponent  # an int once finite (checked above)
+        if value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0:
             return int(value)
         return value
     if isinstance(value, float):

@@ -3,8 +3,8 @@
 Input: a ``Report``. Output: lists of ``Fact(label, value, kind, field)``:
 - ``summary_facts``: the same facts as page one of the PDF (identity, verdict and its reasons,
   qualification, capacity and its checks, safety, insurance, finances, flag counts, currency);
-- ``company_facts``: every top-level record field that is not a nested section (names, masked tax
-  id, brokers, bank, employees, dates, amounts, the qualification decision, unknown fields).
+- ``company_facts``: every top-level record field that is not a nested section: the facts the
+  packet's Company part lists (``reporter.render.facts``, same labels), then the unknown fields.
 
 Values stay typed (``Money``, ``Decimal``, ``date``, ``datetime``, ``bool``, ``int``); ``None``
 means "not provided" and the writer says so.
@@ -12,41 +12,24 @@ means "not provided" and the writer says so.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any
-
 from reporter import __version__
-from reporter.api.models import QUALIFICATION_MONEY_FIELDS, TOP_LEVEL_MONEY_FIELDS
+from reporter.render.facts import Fact, company_fact_groups
+from reporter.transform.model import Report
+
+__all__ = ["Fact", "company_facts", "summary_facts"]
 
 
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: Any
-    kind: str = "text"  # a reporter.sections.KINDS name, or "ratio" (0.00"x")
-    field: str | None = None  # the record's field, where the fact is one
-
-
-def humanize(name: str) -> str:
-    """``insuranceBrokerContactEmail`` -> ``Insurance broker contact email``."""
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).split()
-    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
-    return text[:1].upper() + text[1:]
-
-
-def summary_facts(report) -> list[Fact]:
-    q, a, s, f, c, p = (report.qualification, report.amounts, report.safety, report.financial,
-                        report.company, report.project)
+def summary_facts(report: Report) -> list[Fact]:
+    q, a, f, c, p = report.qualification, report.amounts, report.financial, report.company, report.project
     F = Fact
     out = [
         F("Company", report.company_name, "text", "companyName"),
-        F("Doing business as", c.get("doingBusinessAsName"), "text", "doingBusinessAsName"),
-        F("Legal (tax) name", c.get("companyTaxName"), "text", "companyTaxName"),
+        F("Doing business as", c.doingBusinessAsName, "text", "doingBusinessAsName"),
+        F("Legal (tax) name", c.companyTaxName, "text", "companyTaxName"),
         F("BuildingConnected id", report.company_id, "code", "id"),
-        F("GC unique id", c.get("uniqueId"), "code", "uniqueId"),
-        F("Year founded", c.get("yearFounded"), "year", "yearFounded"),
-        F("State founded", c.get("stateFounded"), "text", "stateFounded"),
+        F("GC unique id", c.uniqueId, "code", "uniqueId"),
+        F("Year founded", c.yearFounded, "year", "yearFounded"),
+        F("State founded", c.stateFounded, "text", "stateFounded"),
         F("As of", report.as_of, "date"),
         F("Project number", p.number, "text"),
         F("Project name", p.name, "text"),
@@ -56,61 +39,36 @@ def summary_facts(report) -> list[Fact]:
     ]
     out += [F(f"Verdict reason {i}", r, "longtext") for i, r in enumerate(report.verdict_reasons, 1)]
     out += [
-        F("Qualification status", q["status"], "status", "qualification.status"),
-        F("Qualification expires", q["dateExpiresLocal"], "date", "qualification.dateExpires"),
-        F("Days to expiry", q["daysToExpiry"], "int"),
-        F("Status before expiry", q["preExpirationStatus"], "status", "qualification.preExpirationStatus"),
-        F("Denial reason", q["denialReason"], "longtext", "qualification.denialReason"),
-        F("Internal single limit", a["internalSingleLimit"], "money", "qualification.internalSingleLimit"),
-        F("Internal total limit", a["internalTotalLimit"], "money", "qualification.internalTotalLimit"),
-        F("Current estimated backlog", a["currentEstimatedBacklog"], "money", "currentEstimatedBacklog"),
-        F("Single-project bonding capacity", a["suretySingleProjectBondingCapacity"], "money",
+        F("Qualification status", q.status, "status", "qualification.status"),
+        F("Qualification expires", q.date_expires_local, "date", "qualification.dateExpires"),
+        F("Days to expiry", q.days_to_expiry, "int"),
+        F("Status before expiry", q.pre_expiration_status, "status", "qualification.preExpirationStatus"),
+        F("Denial reason", q.denial_reason, "longtext", "qualification.denialReason"),
+        F("Internal single limit", a.internalSingleLimit, "money", "qualification.internalSingleLimit"),
+        F("Internal total limit", a.internalTotalLimit, "money", "qualification.internalTotalLimit"),
+        F("Current estimated backlog", a.currentEstimatedBacklog, "money", "currentEstimatedBacklog"),
+        F("Single-project bonding capacity", a.suretySingleProjectBondingCapacity, "money",
           "suretySingleProjectBondingCapacity"),
-        F("Aggregate bonding capacity", a["suretyAggregateBondingCapacity"], "money", "suretyAggregateBondingCapacity"),
+        F("Aggregate bonding capacity", a.suretyAggregateBondingCapacity, "money", "suretyAggregateBondingCapacity"),
     ]
     for chk in report.capacity:
         out.append(F(f"{chk.label}: measured", chk.award_or_load, "money"))
         out.append(F(f"{chk.label}: limit", chk.limit, "money"))
         out.append(F(f"{chk.label}: ratio", chk.ratio, "ratio"))
         out.append(F(f"{chk.label}: exceeded", chk.exceeded, "bool"))
-    emr = s["emrLatest"]
-    three = s["threeYear"]
-    years = ", ".join(str(y) for y in three["years"]) or None
+    out += _safety_and_insurance(report)
+    latest = f.revenue_latest
+    largest = f.largest_project
     out += [
-        F("EMR latest", emr["value"] if emr else None, "emr"),
-        F("EMR latest year", emr["year"] if emr else None, "year"),
-        F("EMR 3-year average", s["emrAverage3"], "rate"),
-        F("EMR trend", s["emrTrend"], "text"),
-        F("Pooled safety years", years, "text"),
-        F("TRIR (pooled, per 200,000 h)", three["trir"], "rate"),
-        F("DART (pooled, per 200,000 h)", three["dart"], "rate"),
-        F("LTIR (pooled, per 200,000 h)", three["ltir"], "rate"),
-        F("Hours worked (pooled years)", three["hoursWorked"], "int"),
-    ]
-    for y in list(reversed(s["years"]))[:3]:
-        out.append(F(f"TRIR {y['year']}", y["trir"], "rate"))
-        out.append(F(f"DART {y['year']}", y["dart"], "rate"))
-    if not report.insurance_status:
-        out.append(F("Insurance", None, "text"))
-    for row in report.insurance_status:
-        label = row["insuranceLabel"]
-        out.append(F(f"{label}: status", row["status"], "status"))
-        if not row["isNotApplicable"]:
-            out.append(F(f"{label}: per occurrence", row["perOccurrenceLimit"], "money"))
-            out.append(F(f"{label}: aggregate", row["aggregateLimit"], "money"))
-            out.append(F(f"{label}: expires", row["policyExpirationDate"], "date"))
-    latest = f["revenueLatest"]
-    largest = f["largestProject"]
-    out += [
-        F("Latest revenue", latest["revenue"] if latest else None, "money"),
-        F("Latest revenue year", latest["year"] if latest else None, "year"),
-        F("Revenue change y/y", latest["change"] if latest else None, "percent"),
-        F("Line of credit total", a["bankLineOfCreditTotal"], "money", "bankLineOfCreditTotal"),
-        F("Line of credit outstanding", a["bankLineOfCreditOutstanding"], "money", "bankLineOfCreditOutstanding"),
-        F("Line of credit utilisation", f["lineOfCreditUtilisation"], "percent"),
-        F("Largest completed job", largest["value"] if largest else None, "money"),
-        F("Largest completed job: project", largest["projectName"] if largest else None, "text"),
-        F("Largest completed job: year", largest["year"] if largest else None, "year"),
+        F("Latest revenue", latest.revenue if latest else None, "money"),
+        F("Latest revenue year", latest.year if latest else None, "year"),
+        F("Revenue change y/y", latest.change if latest else None, "percent"),
+        F("Line of credit total", a.bankLineOfCreditTotal, "money", "bankLineOfCreditTotal"),
+        F("Line of credit outstanding", a.bankLineOfCreditOutstanding, "money", "bankLineOfCreditOutstanding"),
+        F("Line of credit utilisation", f.line_of_credit_utilisation, "percent"),
+        F("Largest completed job", largest.value if largest else None, "money"),
+        F("Largest completed job: project", largest.project_name if largest else None, "text"),
+        F("Largest completed job: year", largest.year if largest else None, "year"),
         F("Flags: total", len(report.flags), "int"),
     ]
     for sev in ("high", "medium", "low"):
@@ -126,33 +84,40 @@ def summary_facts(report) -> list[Fact]:
     return out
 
 
-_COMPANY_KINDS = {
-    "id": "code", "uniqueId": "code", "federalTaxId": "code", "yearFounded": "year",
-    "numberOfHomeOfficeEmployees": "int", "numberOfFieldSupervisoryEmployees": "int",
-    "insuranceBrokerContactEmail": "email", "bankContactEmail": "email",
-    "insuranceBrokerContactPhone": "phone", "suretyBrokerContactPhone": "phone", "bankContactPhone": "phone",
-    "hasProfessionalLicenses": "bool", "hasUnionAffiliations": "bool", "hasParentCompany": "bool",
-}
-
-
-def company_facts(report) -> list[Fact]:
+def _safety_and_insurance(report: Report) -> list[Fact]:
+    s, F = report.safety, Fact
+    emr = s.emr_latest
+    three = s.three_year
+    years = ", ".join(str(y) for y in three.years) or None
     out = [
-        Fact(humanize(name), value, _COMPANY_KINDS.get(name, "text"), name)
-        for name, value in report.company.items()
+        F("EMR latest", emr.value if emr else None, "emr"),
+        F("EMR latest year", emr.year if emr else None, "year"),
+        F("EMR 3-year average", s.emr_average3, "rate"),
+        F("EMR trend", s.emr_trend, "text"),
+        F("Pooled safety years", years, "text"),
+        F("TRIR (pooled, per 200,000 h)", three.trir, "rate"),
+        F("DART (pooled, per 200,000 h)", three.dart, "rate"),
+        F("LTIR (pooled, per 200,000 h)", three.ltir, "rate"),
+        F("Hours worked (pooled years)", three.hours_worked, "int"),
     ]
-    out += [Fact(humanize(name), report.amounts.get(name), "money", name) for name in TOP_LEVEL_MONEY_FIELDS]
-    q = report.qualification
-    out += [
-        Fact("Qualification status", q["status"], "status", "qualification.status"),
-        Fact("Qualification expires", q["dateExpires"], "date", "qualification.dateExpires"),
-        Fact("Qualification summary", q["summary"], "longtext", "qualification.summary"),
-        Fact("Denial reason", q["denialReason"], "longtext", "qualification.denialReason"),
-        Fact("Status before expiry", q["preExpirationStatus"], "status", "qualification.preExpirationStatus"),
-    ]
-    out += [
-        Fact(humanize(name), report.amounts.get(name), "money", f"qualification.{name}")
-        for name in QUALIFICATION_MONEY_FIELDS
-    ]
+    for y in list(reversed(s.years))[:3]:
+        out.append(F(f"TRIR {y.year}", y.trir, "rate"))
+        out.append(F(f"DART {y.year}", y.dart, "rate"))
+    if not report.insurance:
+        out.append(F("Insurance", None, "text"))
+    for row in report.insurance:
+        label = row.label
+        out.append(F(f"{label}: status", row.status, "status"))
+        if not row.not_applicable:
+            out.append(F(f"{label}: per occurrence", row.per_occurrence_limit, "money"))
+            out.append(F(f"{label}: aggregate", row.aggregate_limit, "money"))
+            out.append(F(f"{label}: expires", row.policy_expiration_date, "date"))
+    return out
+
+
+def company_facts(report: Report) -> list[Fact]:
+    """The packet's Company facts (same labels and order), then every unknown field as received."""
+    out = [fact for group in company_fact_groups(report).values() for fact in group]
     for name, value in report.other_fields.items():
         if name == "qualification" and isinstance(value, dict):
             out += [Fact(f"Other field: qualification.{k}", v, "text", f"qualification.{k}") for k, v in value.items()]

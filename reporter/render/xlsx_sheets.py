@@ -17,7 +17,7 @@ Excel's rules kept here:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,7 @@ def unique_headers(headers: list[str]) -> list[str]:
     return out
 
 
-def write_header(ws, headers: list[str], widths: list[float]) -> list[str]:
+def write_header(ws, headers: list[str], widths: Sequence[float]) -> list[str]:
     """Styled header row, column widths, frozen below the header; returns the headers written."""
     headers = unique_headers(headers)
     for i, (h, w) in enumerate(zip(headers, widths, strict=False), start=1):

@@ -1,15 +1,15 @@
 """Transform stage: risk flags and the verdict.
 
-Input: the parts of a report computed by ``reporter.transform.report`` (qualification decision,
-safety, financial, capacity, insurance and certificate rows), the ``ReportContext`` (rules, as-of
-day, project, locale, FX table) and the currency the figures are compared in.
+Input: the typed parts of a report (``reporter.transform.model``: qualification decision,
+safety, financial, capacity checks, insurance and certificate rows), the ``ReportContext`` (rules,
+as-of day, project, locale, FX table) and the currency the figures are compared in.
 Output: a list of ``Flag(rule, severity, message, evidence)`` sorted by severity then importance,
 and a verdict ``green``/``amber``/``red`` with the two or three reasons that drove it.
 
 Rule ids, default severities and thresholds live in ``reporter.transform.rules`` (``CATALOG``);
 a rules file may change a severity or switch a rule ``off``. Evidence holds the values a rule used
 (``Decimal``, ``int``, ``str``, ``date``, ``None`` and lists of them: JSON-ready through
-``report_json.plain``); ratios and rates in evidence are rounded to 4 decimals.
+``reporter.render.json.plain``); ratios and rates in evidence are rounded to 4 decimals.
 
 Verdict: red when any flag is ``high`` (DENIED, EXPIRED or a lapsed expiry date are high by
 default), amber when any is ``medium`` (QUALIFIED_WITH_EXCEPTIONS, an unknown or missing status),
@@ -19,14 +19,27 @@ first (``CATALOG`` order), one per rule ("and N more like it" when a rule fired 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from reporter.errors import CurrencyError
+from reporter.transform.model import (
+    CapacityCheck,
+    CertificateRow,
+    Expiry,
+    Financial,
+    Flag,
+    InsuranceRow,
+    QualificationDecision,
+    ReportContext,
+    Safety,
+)
 from reporter.transform.money import format_money, multiply, quantize, round_display, round_to
-from reporter.transform.report import Flag
-from reporter.transform.rules import OFF, PRIORITY
+from reporter.transform.rules import OFF, PRIORITY, Rules
 from reporter.transform.sections_data import insurance_label
+
+Amount = Callable[[Decimal | None], str]  # an amount in the report currency, as words
 
 _ORDER = {"high": 0, "medium": 1, "low": 2}
 MAX_REASONS = 3
@@ -53,7 +66,7 @@ def _clip(text: str) -> str:
 class _Flags:
     """Collects flags, applying the rules' severities (``off`` drops the flag)."""
 
-    def __init__(self, rules) -> None:
+    def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self.items: list[Flag] = []
 
@@ -64,10 +77,20 @@ class _Flags:
 
 
 def evaluate(
-    *, record, qualification, safety, financial, capacity, insurance, certificates, ctx,
-    currency: str | None = None, currency_assumed: bool = False,
+    *,
+    qualification: QualificationDecision,
+    safety: Safety,
+    financial: Financial,
+    capacity: Sequence[CapacityCheck],
+    insurance: Sequence[InsuranceRow],
+    certificates: Sequence[CertificateRow],
+    ctx: ReportContext,
+    currency: str,
+    currency_assumed: bool = False,
+    submitted_currency: str | None = None,
 ) -> list[Flag]:
-    ccy = currency or ctx.report_currency or record.submissionCurrency or "USD"
+    """Every flag the rules raise for these parts, most severe and most important first."""
+    ccy = currency
     out = _Flags(ctx.rules)
 
     def amt(d: Decimal | None) -> str:
@@ -79,43 +102,43 @@ def evaluate(
     _insurance(out, insurance, ctx, ccy, amt)
     _financial(out, financial, ctx.rules)
     for c in certificates:
-        if c["status"] == "expired":
-            name = c["typeName"] or c["number"] or "(unnamed)"
-            out.add("certificate.expired", f"Certificate {name} expired {c['expiresAt']}",
-                    certificate=c["typeName"], number=c["number"], expiresAt=c["expiresAt"])
+        if c.expiry.state is Expiry.EXPIRED:
+            name = c.type_name or c.number or "(unnamed)"
+            out.add("certificate.expired", f"Certificate {name} expired {c.expires_at}",
+                    certificate=c.type_name, number=c.number, expiresAt=c.expires_at)
     if currency_assumed:
         out.add("money.currency_assumed", "No submissionCurrency on the record: amounts taken as USD",
-                submissionCurrency=record.submissionCurrency, assumed="USD")
+                submissionCurrency=submitted_currency, assumed="USD")
     return sorted(out.items, key=lambda f: (_ORDER.get(f.severity, 3), PRIORITY.get(f.rule, 999)))
 
 
-def _qualification(out: _Flags, q: dict, ctx) -> None:
-    status = q["status"]
-    day = q["dateExpiresLocal"]
+def _qualification(out: _Flags, q: QualificationDecision, ctx: ReportContext) -> None:
+    status = q.status
+    day = q.date_expires_local
     if status == "DENIED":
-        reason = q["denialReason"] or "no reason given"
-        out.add("qualification.denied", f"Qualification DENIED: {_clip(reason)}", status=status, denialReason=q["denialReason"])
+        reason = q.denial_reason or "no reason given"
+        out.add("qualification.denied", f"Qualification DENIED: {_clip(reason)}", status=status, denialReason=q.denial_reason)
     elif status == "EXPIRED":
         when = f" on {day}" if day else ""
         out.add("qualification.expired",
-                f"Qualification EXPIRED{when} (was {q['preExpirationStatus'] or 'unknown'} before)",
-                status=status, dateExpires=day, preExpirationStatus=q["preExpirationStatus"])
+                f"Qualification EXPIRED{when} (was {q.pre_expiration_status or 'unknown'} before)",
+                status=status, dateExpires=day, preExpirationStatus=q.pre_expiration_status)
     elif status is None:
         out.add("qualification.missing", "No qualification status on the record", status=None)
-    elif not q["statusKnown"]:
+    elif not q.status_known:
         out.add("qualification.unknown", f"Unrecognised qualification status {status!r}", status=status)
     elif status == "QUALIFIED_WITH_EXCEPTIONS":
-        summary = (q["summary"] or "see the summary").strip()
+        summary = (q.summary or "see the summary").strip()
         lead = "Qualified with exceptions"
         if summary.lower().startswith(lead.lower()):  # the GC's note often starts with the status
             summary = summary[len(lead):].lstrip(" :-–—,.") or "see the summary"
         out.add("qualification.exceptions", f"{lead}: " + _clip(summary),
-                status=status, summary=q["summary"])
+                status=status, summary=q.summary)
 
-    days = q["daysToExpiry"]
+    days = q.days_to_expiry
     if status in ("EXPIRED", "DENIED"):
         return
-    if days is None:
+    if days is None or day is None:
         if status is not None:
             out.add("qualification.no_expiry", "Qualification has no expiry date", status=status, dateExpires=None)
         return
@@ -131,7 +154,7 @@ def _qualification(out: _Flags, q: dict, ctx) -> None:
                 dateExpires=day, projectEnd=ctx.project.end)
 
 
-def _capacity(out: _Flags, capacity, amt, ccy: str) -> None:
+def _capacity(out: _Flags, capacity: Sequence[CapacityCheck], amt: Amount, ccy: str) -> None:
     for c in capacity:
         what = "Backlog + award" if c.key in ("totalLimit", "bondingAggregate") else "Award"
         evidence = dict(measured=c.award_or_load, limit=c.limit, ratio=_r4(c.ratio), currency=ccy)
@@ -146,65 +169,65 @@ def _capacity(out: _Flags, capacity, amt, ccy: str) -> None:
             out.add(c.rule, f"{what} {amt(c.award_or_load)} exceeds {c.limit_name} {amt(c.limit)}{times}", **evidence)
 
 
-def _safety(out: _Flags, s: dict, ctx) -> None:
+def _safety(out: _Flags, s: Safety, ctx: ReportContext) -> None:
     rules = ctx.rules
-    emr = s["emrLatest"]
+    emr = s.emr_latest
     if emr is None:
         out.add("safety.emr_missing", "No EMR submitted", emr=None)
-    elif emr["value"] > rules.emr_critical:
-        out.add("safety.emr_critical", f"EMR {_fmt(emr['value'])} in {emr['year']} (above {rules.emr_critical})",
-                year=emr["year"], emr=emr["value"], threshold=rules.emr_critical)
-    elif emr["value"] > rules.emr_caution:
-        out.add("safety.emr_caution", f"EMR {_fmt(emr['value'])} in {emr['year']} (above {rules.emr_caution})",
-                year=emr["year"], emr=emr["value"], threshold=rules.emr_caution)
-    avg, avg_years = s["emrAverage3"], s["emrAverageYears"]
+    elif emr.value > rules.emr_critical:
+        out.add("safety.emr_critical", f"EMR {_fmt(emr.value)} in {emr.year} (above {rules.emr_critical})",
+                year=emr.year, emr=emr.value, threshold=rules.emr_critical)
+    elif emr.value > rules.emr_caution:
+        out.add("safety.emr_caution", f"EMR {_fmt(emr.value)} in {emr.year} (above {rules.emr_caution})",
+                year=emr.year, emr=emr.value, threshold=rules.emr_caution)
+    avg, avg_years = s.emr_average3, list(s.emr_average_years)
     if avg is not None and len(avg_years) >= 2 and avg > rules.emr_caution:
         out.add("safety.emr_average", f"EMR {len(avg_years)}-year average {_fmt(avg)} ({avg_years[0]}-{avg_years[-1]}) above {rules.emr_caution}",
                 years=avg_years, average=_r4(avg), threshold=rules.emr_caution)
 
     first_year = ctx.as_of.year - rules.fatality_lookback_years
-    for f in s["fatalities"]:
-        if first_year <= f["year"] <= ctx.as_of.year:
-            word = "fatality" if f["deaths"] == 1 else "fatalities"
-            out.add("safety.fatality", f"{f['deaths']} {word} recorded in {f['year']} (OSHA 300A box G)",
-                    year=f["year"], deaths=f["deaths"], sinceYear=first_year)
+    for f in s.fatalities:
+        if first_year <= f.year <= ctx.as_of.year:
+            word = "fatality" if f.deaths == 1 else "fatalities"
+            out.add("safety.fatality", f"{f.deaths} {word} recorded in {f.year} (OSHA 300A box G)",
+                    year=f.year, deaths=f.deaths, sinceYear=first_year)
 
-    three = s["threeYear"]
-    span = _span(three["years"])
-    for key, rule, limit in (("trir", "safety.trir_high", rules.trir_caution), ("dart", "safety.dart_high", rules.dart_caution)):
-        v = three[key]
+    three = s.three_year
+    span = _span(three.years)
+    for key, rule, v, limit in (("trir", "safety.trir_high", three.trir, rules.trir_caution),
+                                ("dart", "safety.dart_high", three.dart, rules.dart_caution)):
         if v is not None and v > limit:
-            out.add(rule, f"{key.upper()} {_fmt(v)} over {span} ({three['hoursWorked']:,} hours) above {limit}",
-                    **{key: _r4(v)}, years=three["years"], hoursWorked=three["hoursWorked"], threshold=limit)
-    if not s["years"]:
+            out.add(rule, f"{key.upper()} {_fmt(v)} over {span} ({three.hours_worked:,} hours) above {limit}",
+                    **{key: _r4(v)}, years=list(three.years), hoursWorked=three.hours_worked, threshold=limit)
+    if not s.years:
         out.add("safety.osha_missing", "No OSHA 300A results submitted")
-    for r in s["years"]:
-        if r["lowHours"]:
-            out.add("safety.low_hours", f"Only {r['hoursWorked']:,} hours worked in {r['year']}: its rates are unstable",
-                    year=r["year"], hoursWorked=r["hoursWorked"], threshold=rules.low_hours)
-        elif r["noHours"]:
-            out.add("safety.no_hours", f"No hours worked reported for {r['year'] or 'a year without a year'}: no rates for it",
-                    year=r["year"], hoursWorked=r["hoursWorked"])
+    for r in s.years:
+        if r.low_hours:
+            out.add("safety.low_hours", f"Only {r.hours_worked or 0:,} hours worked in {r.year}: its rates are unstable",
+                    year=r.year, hoursWorked=r.hours_worked, threshold=rules.low_hours)
+        elif r.no_hours:
+            out.add("safety.no_hours", f"No hours worked reported for {r.year or 'a year without a year'}: no rates for it",
+                    year=r.year, hoursWorked=r.hours_worked)
 
 
-def _span(years: list[int]) -> str:
+def _span(years: Sequence[int]) -> str:
     if not years:
         return "no years"
     return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
-def _financial(out: _Flags, f: dict, rules) -> None:
-    util = f["lineOfCreditUtilisation"]
+def _financial(out: _Flags, f: Financial, rules: Rules) -> None:
+    util = f.line_of_credit_utilisation
     if util is not None and util > rules.loc_utilisation_caution:
         out.add("financial.loc_utilisation", f"Line of credit {_fmt(util * 100, 0)}% used (above {_fmt(rules.loc_utilisation_caution * 100, 0)}%)",
                 utilisation=_r4(util), threshold=rules.loc_utilisation_caution)
-    latest = f["revenueLatest"]
-    if latest and latest["change"] is not None and latest["change"] < rules.revenue_drop_caution:
-        out.add("financial.revenue_drop", f"Revenue fell {_fmt(-latest['change'] * 100, 0)}% in {latest['year']}",
-                year=latest["year"], change=_r4(latest["change"]), threshold=rules.revenue_drop_caution)
+    latest = f.revenue_latest
+    if latest and latest.change is not None and latest.change < rules.revenue_drop_caution:
+        out.add("financial.revenue_drop", f"Revenue fell {_fmt(-latest.change * 100, 0)}% in {latest.year}",
+                year=latest.year, change=_r4(latest.change), threshold=rules.revenue_drop_caution)
 
 
-def _minimum_converter(ctx, ccy: str):
+def _minimum_converter(ctx: ReportContext, ccy: str) -> Callable[[Decimal], Decimal] | None:
     """Minimums are written in ``rules.insurance_currency``; return a function giving them in
     ``ccy``, or ``None`` when no rate converts them."""
     src = ctx.rules.insurance_currency
@@ -216,14 +239,14 @@ def _minimum_converter(ctx, ccy: str):
         r = ctx.fx.lookup(src, ccy, ctx.as_of)
     except CurrencyError:
         return None
-    return lambda d: None if d is None else quantize(multiply(d, r.rate), ccy)
+    return lambda d: quantize(multiply(d, r.rate), ccy)
 
 
-def _insurance(out: _Flags, insurance: list[dict], ctx, ccy: str, amt) -> None:
+def _insurance(out: _Flags, insurance: Sequence[InsuranceRow], ctx: ReportContext, ccy: str, amt: Amount) -> None:
     rules = ctx.rules
-    by_type: dict[str, list[dict]] = {}
+    by_type: dict[str, list[InsuranceRow]] = {}
     for row in insurance:
-        by_type.setdefault(row["insuranceType"] or "", []).append(row)
+        by_type.setdefault(row.insurance_type or "", []).append(row)
     convert = _minimum_converter(ctx, ccy)
     if convert is None and any(rules.insurance_minimums.get(t) for t in rules.required_insurance):
         out.add("insurance.minimum_unchecked",
@@ -235,49 +258,49 @@ def _insurance(out: _Flags, insurance: list[dict], ctx, ccy: str, amt) -> None:
         if not rows:
             out.add("insurance.missing", f"{label}: not provided", insuranceType=required)
             continue
-        if all(r["isNotApplicable"] for r in rows):
+        if all(r.not_applicable for r in rows):
             out.add("insurance.not_applicable", f"{label}: marked not applicable", insuranceType=required)
             continue
         minimum = rules.insurance_minimums.get(required)
         if not minimum or convert is None:
             continue
         for r in rows:
-            if r["isNotApplicable"]:
+            if r.not_applicable:
                 continue
-            for field, words, floor in (("perOccurrenceLimit", "per-occurrence", minimum.per_occurrence),
-                                        ("aggregateLimit", "aggregate", minimum.aggregate)):
+            for field, words, limit_money, floor in (
+                ("perOccurrenceLimit", "per-occurrence", r.per_occurrence_limit, minimum.per_occurrence),
+                ("aggregateLimit", "aggregate", r.aggregate_limit, minimum.aggregate),
+            ):
                 if floor is None:
                     continue
-                limit = r[field].value if r[field] else None
+                limit = limit_money.value if limit_money else None
                 floor_here = convert(floor)
                 if limit is None or limit < floor_here:
                     out.add("insurance.below_minimum", f"{label}: {words} limit {amt(limit)} below the minimum {amt(floor_here)}",
                             insuranceType=required, field=field, limit=limit, minimum=floor_here, currency=ccy,
                             minimumAsWritten=floor, minimumCurrency=rules.insurance_currency)
     for r in insurance:
-        if r["isNotApplicable"]:
-            continue
-        label, day, status = r["insuranceLabel"], r["policyExpirationDate"], r["status"]
-        ev = dict(insuranceType=r["insuranceType"], policyExpirationDate=day)
-        if status == "expired":
+        label, day, state = r.label, r.policy_expiration_date, r.expiry.state
+        ev: dict[str, Any] = dict(insuranceType=r.insurance_type, policyExpirationDate=day)
+        if state is Expiry.EXPIRED:
             out.add("insurance.expired", f"{label} policy expired {day}", **ev, asOf=ctx.as_of)
-        elif status == "expires before project end":
+        elif state is Expiry.BEFORE_PROJECT_END:
             out.add("insurance.before_project_end", f"{label} expires {day}, before project end {ctx.project.end}",
                     **ev, projectEnd=ctx.project.end)
-        elif status.startswith("expires in"):
-            out.add("insurance.expiring", f"{label} {status} ({day})", **ev, daysToExpiry=r["daysToExpiry"])
+        elif state is Expiry.EXPIRING:
+            out.add("insurance.expiring", f"{label} {r.expiry.text} ({day})", **ev, daysToExpiry=r.expiry.days)
 
 
-def verdict(flags: list[Flag], qualification: dict) -> tuple[str, list[str]]:
+def verdict(flags: list[Flag], qualification: QualificationDecision) -> tuple[str, list[str]]:
     """``green``/``amber``/``red`` and the messages that drove it (at most ``MAX_REASONS``)."""
     for severity, word in (("high", "red"), ("medium", "amber")):
         top = [f for f in flags if f.severity == severity]
         if top:
             return word, _reasons(top)
-    status = qualification["status"] or "no status"
+    status = qualification.status or "no status"
     text = status.replace("_", " ").capitalize()
-    if qualification.get("dateExpiresLocal"):
-        text += f", expires {qualification['dateExpiresLocal']}"
+    if qualification.date_expires_local:
+        text += f", expires {qualification.date_expires_local}"
     return "green", [f"{text}; no high or medium flags"]
 
 
@@ -285,7 +308,7 @@ def _reasons(flags: list[Flag]) -> list[str]:
     by_rule: dict[str, list[Flag]] = {}
     for f in sorted(flags, key=lambda f: PRIORITY.get(f.rule, 999)):
         by_rule.setdefault(f.rule, []).append(f)
-    reasons = []
+    reasons: list[str] = []
     for group in list(by_rule.values())[:MAX_REASONS]:
         more = len(group) - 1
         reasons.append(group[0].message + (f" (and {more} more like it)" if more else ""))

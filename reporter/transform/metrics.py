@@ -52,7 +52,7 @@ def has_hours(hours: int | None) -> bool:
 
 def rate(cases: int, hours: int | None) -> Decimal | None:
     """Cases per 200,000 hours; ``None`` when hours are missing, zero (or negative)."""
-    if not has_hours(hours):
+    if hours is None or not has_hours(hours):
         return None
     return Decimal(cases) * HOURS_BASE / Decimal(hours)
 
@@ -62,7 +62,7 @@ def year_rates(y: OshaYear) -> Rates:
         trir=rate(y.recordable, y.hours),
         dart=rate(y.dart_cases, y.hours),
         ltir=rate(y.days_away, y.hours),
-        hours=y.hours if has_hours(y.hours) else 0,
+        hours=y.hours if y.hours is not None and has_hours(y.hours) else 0,
         years=(y.year,) if y.year is not None else (),
     )
 
@@ -70,7 +70,7 @@ def year_rates(y: OshaYear) -> Rates:
 def pooled_rates(years: Iterable[OshaYear]) -> Rates:
     """Rates over several years: total cases over total hours."""
     ys = [y for y in years if has_hours(y.hours)]
-    hours = sum(y.hours for y in ys)
+    hours = sum(y.hours or 0 for y in ys)
     return Rates(
         trir=rate(sum(y.recordable for y in ys), hours),
         dart=rate(sum(y.dart_cases for y in ys), hours),
@@ -80,10 +80,10 @@ def pooled_rates(years: Iterable[OshaYear]) -> Rates:
     )
 
 
-def latest_years(items: Sequence, n: int, year=lambda x: x.year) -> list:
+def latest_years(items: Sequence[OshaYear], n: int) -> list[OshaYear]:
     """The ``n`` most recent items by year (items without a year are ignored), newest first."""
-    dated = [i for i in items if year(i) is not None]
-    return sorted(dated, key=year, reverse=True)[:n]
+    dated = [i for i in items if i.year is not None]
+    return sorted(dated, key=lambda i: i.year or 0, reverse=True)[:n]
 
 
 def mean(values: Sequence[Decimal]) -> Decimal | None:

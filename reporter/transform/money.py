@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import parse_pattern
@@ -108,10 +109,10 @@ class Money:
     def value(self) -> Decimal:
         return self.display[0]
 
-    def to_json(self) -> dict:
-        # Plain decimal strings (``format(d, "f")``, as ``report_json.plain`` writes every other
+    def to_json(self) -> dict[str, Any]:
+        # Plain decimal strings (``format(d, "f")``, as ``reporter.render.json.plain`` writes every other
         # figure): ``str(Decimal("1E+20"))`` would give exponent notation.
-        out: dict = {"amount": format(self.amount, "f"), "currency": self.currency, "converted": None}
+        out: dict[str, Any] = {"amount": format(self.amount, "f"), "currency": self.currency, "converted": None}
         if self.converted is not None:
             c = self.converted
             out["converted"] = {
@@ -134,7 +135,7 @@ def format_money(amount: Decimal | None, currency: str, locale: str = "en_US") -
     value = quantize(amount, currency)
     with localcontext() as ctx:  # Babel quantizes again in the current context: make room
         ctx.prec = max(28, value.adjusted() + digits + 2)
-        return pattern.apply(value, loc, currency=currency, currency_digits=False)
+        return str(pattern.apply(value, loc, currency=currency, currency_digits=False))
 
 
 @functools.lru_cache(maxsize=32)

@@ -8,8 +8,10 @@ The verdict itself is kept: readers of a redacted copy see the same decision, no
 
 from __future__ import annotations
 
-import copy
 import dataclasses
+from typing import Any
+
+from reporter.transform.model import Company, Flag, Report
 
 REDACTIONS = ("financial",)
 WITHHELD = "withheld"
@@ -35,30 +37,33 @@ _FINANCIAL_RULE_PREFIXES = ("financial.loc", "capacity.bonding")
 NOTE = "Bank and surety figures are withheld from this copy."
 
 
-def redact_report(report, what: str):
+def redact_report(report: Report, what: str) -> Report:
     if what not in REDACTIONS:
         raise ValueError(f"unknown redaction {what!r}")
-    r = copy.copy(report)
-    r.amounts = {k: (None if k in _FINANCIAL_AMOUNTS else v) for k, v in report.amounts.items()}
-    r.company = {k: (WITHHELD if k in _FINANCIAL_FACTS and v else v) for k, v in report.company.items()}
-    r.financial = dict(report.financial, lineOfCreditUtilisation=None)
-    r.capacity = [c for c in report.capacity if c.key not in _FINANCIAL_CHECKS]
-    withheld_messages = set()
-    flags = []
+    company = report.company
+    flags: list[Flag] = []
     for f in report.flags:
         if f.rule.startswith(_FINANCIAL_RULE_PREFIXES):
-            generic = _generic(f.rule)
-            withheld_messages.add(f.message)
-            flags.append(dataclasses.replace(f, message=generic, evidence={"withheld": True}))
+            flags.append(dataclasses.replace(f, message=_generic(f.rule), evidence={"withheld": True}))
         else:
             flags.append(f)
-    r.flags = flags
-    generic_for = {f.message: g.message for f, g in zip(report.flags, flags, strict=False) if f.message != g.message}
-    r.verdict_reasons = [_reason(m, generic_for) for m in report.verdict_reasons]
-    r.fx_note = f"{report.fx_note} {NOTE}" if report.fx_note else NOTE
-    if hasattr(r, "redacted"):
-        r.redacted = what
-    return r
+    generic_for = {f.message: g.message for f, g in zip(report.flags, flags, strict=True) if f.message != g.message}
+    return dataclasses.replace(
+        report,
+        amounts=dataclasses.replace(report.amounts, **dict.fromkeys(_FINANCIAL_AMOUNTS)),
+        company=_withhold(company),
+        financial=dataclasses.replace(report.financial, line_of_credit_utilisation=None),
+        capacity=[c for c in report.capacity if c.key not in _FINANCIAL_CHECKS],
+        flags=flags,
+        verdict_reasons=[_reason(m, generic_for) for m in report.verdict_reasons],
+        fx_note=f"{report.fx_note} {NOTE}" if report.fx_note else NOTE,
+    )
+
+
+def _withhold(company: Company) -> Company:
+    """The company facts with bank and surety names and contacts (where given) withheld."""
+    withheld: dict[str, Any] = {k: WITHHELD for k in _FINANCIAL_FACTS if getattr(company, k)}
+    return dataclasses.replace(company, **withheld)
 
 
 def _reason(message: str, generic_for: dict[str, str]) -> str:

@@ -1,7 +1,7 @@
 """Transform stage: the screening rules (thresholds and severities) a GC can override.
 
-Input: defaults from design.md section 4, optionally overridden by a TOML rules file (``--rules``,
-read by ``reporter.transform.rules_file``). Output: a frozen ``Rules`` value read by
+Input: the defaults below (``DEFAULT_RULES``; the README's "Rules file" section lists them),
+optionally overridden by a TOML rules file (``--rules``, read by ``reporter.transform.rules_file``). Output: a frozen ``Rules`` value read by
 ``reporter.transform.flags``, and ``CATALOG``: every rule id with its default severity and what it
 checks, in order of importance (the verdict's reasons are picked in this order).
 

@@ -1,20 +1,40 @@
 """Transform stage: one list of normalised rows per nested section of the record.
 
 Input: a ``Qualification`` model, the ``ReportContext``, a money converter and the display zone.
-Output: ``{section_key: [row, ...]}`` where each row is a dict whose keys are the column fields of
-that section in ``reporter.sections.SECTIONS`` (money as ``Money``, days as ``date``, rates as
-``Decimal``). Item fields the API added that we don't know travel in ``row["otherFields"]``.
+Output: a ``SectionData``: ``rows`` (``{section_key: [row, ...]}``, each row a dict keyed by the
+column fields of that section in ``reporter.sections.SECTIONS``: money as ``Money``, days as
+``date``, rates as ``Decimal``; item fields the API added that we don't know travel in
+``row["otherFields"]``), plus the typed ``InsuranceRow`` and ``CertificateRow`` values the flags
+and page one read.
+
+Most sections are the registry's columns read off the record's items (money columns converted);
+only the sections with derived columns (insurance and certificate expiry, OSHA rates, revenue
+change) and the sorted ones (EMR, OSHA, revenue: newest first) are written out here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from reporter.api.models import KNOWN_INSURANCE_TYPES, Qualification
 from reporter.dates import days_between, local_day
+from reporter.sections import SECTIONS, SectionSpec, sheet_columns
 from reporter.transform import metrics
+from reporter.transform.model import (
+    CertificateRow,
+    Expiry,
+    ExpiryStatus,
+    InsuranceRow,
+    Project,
+    ReportContext,
+    SectionRow,
+)
+from reporter.transform.money import Money
 
 INSURANCE_LABELS = {
     "GENERAL_LIABILITY": "General liability",
@@ -23,6 +43,8 @@ INSURANCE_LABELS = {
     "WORKERS_COMPENSATION": "Workers' compensation",
 }
 
+MoneyOf = Callable[[Decimal | None], Money | None]
+
 
 def insurance_label(code: str | None) -> str:
     if not code:
@@ -30,193 +52,155 @@ def insurance_label(code: str | None) -> str:
     return INSURANCE_LABELS.get(code, code)
 
 
-def _row(item, **values) -> dict[str, Any]:
-    values["otherFields"] = item.other_fields
-    return values
+@dataclass(frozen=True)
+class SectionData:
+    rows: dict[str, list[SectionRow]]
+    insurance: list[InsuranceRow]
+    certificates: list[CertificateRow]
 
 
-def section_rows(record: Qualification, ctx, money: Callable, zone: ZoneInfo) -> dict[str, list[dict]]:
-    as_of = ctx.as_of
+def expiry_status(day: date | None, as_of: date, project: Project, warn_days: int,
+                  not_applicable: bool = False) -> ExpiryStatus:
+    """Where a policy or certificate expiring on ``day`` stands on ``as_of``."""
+    if not_applicable:
+        return ExpiryStatus(Expiry.NOT_APPLICABLE)
+    if day is None:
+        return ExpiryStatus(Expiry.NO_DATE)
+    days = days_between(as_of, day)
+    if days < 0:
+        return ExpiryStatus(Expiry.EXPIRED, days)
+    # The nearer deadline first: a policy lapsing within the warning window says so, even
+    # when it also lapses before the project end (which it then always does).
+    if days <= warn_days:
+        return ExpiryStatus(Expiry.EXPIRING, days)
+    if project.end and day < project.end:
+        return ExpiryStatus(Expiry.BEFORE_PROJECT_END, days)
+    return ExpiryStatus(Expiry.CURRENT, days)
 
-    def expiry_status(day, not_applicable=False, warn_days=30):
-        if not_applicable:
-            return "not applicable", None
-        if day is None:
-            return "no expiry given", None
-        days = days_between(as_of, day)
-        if days < 0:
-            return "expired", days
-        # The nearer deadline first: a policy lapsing within the warning window says so, even
-        # when it also lapses before the project end (which it then always does).
-        if days <= warn_days:
-            return f"expires in {days} day{'' if days == 1 else 's'}", days
-        if ctx.project.end and day < ctx.project.end:
-            return "expires before project end", days
-        return "current", days
 
-    insurance = []
-    for c in record.insuranceCoverages:
-        status, days = expiry_status(
-            c.policyExpirationDate, bool(c.isNotApplicable), ctx.rules.insurance_expiry_warning_days
+# Per section, worked out once: every registry column's field, and those holding money.
+_FIELDS = {spec.key: tuple(c.field for c in sheet_columns(spec)) for spec in SECTIONS}
+_MONEY = {spec.key: tuple(c.field for c in sheet_columns(spec) if c.kind == "money") for spec in SECTIONS}
+
+
+def _registry_row(item: Any, spec: SectionSpec, money: MoneyOf) -> SectionRow:
+    """A row whose every column is the item's field of that name (money converted)."""
+    row: SectionRow = {name: getattr(item, name) for name in _FIELDS[spec.key]}
+    for name in _MONEY[spec.key]:
+        row[name] = money(row[name])
+    row["otherFields"] = item.other_fields
+    return row
+
+
+def _items(record: Qualification, spec: SectionSpec) -> list[Any]:
+    items = getattr(record, spec.api_field)
+    return list(items.results if hasattr(items, "results") else items)
+
+
+def _newest_first(items: Iterable[Any], year: Callable[[Any], int | None]) -> list[Any]:
+    return sorted(items, key=lambda i: (year(i) is None, year(i) or 0), reverse=True)
+
+
+def section_rows(record: Qualification, ctx: ReportContext, money: MoneyOf, zone: ZoneInfo) -> SectionData:
+    insurance = _insurance(record, ctx, money)
+    certificates = _certificates(record, ctx, zone)
+    derived: dict[str, list[SectionRow]] = {
+        "insurance": [r.section_row() for r in insurance],
+        "certificates": [c.section_row() for c in certificates],
+        "osha": _osha(record),
+        "revenue": _revenue(record, money),
+    }
+    rows: dict[str, list[SectionRow]] = {}
+    for spec in SECTIONS:
+        if spec.key in derived:
+            rows[spec.key] = derived[spec.key]
+            continue
+        items = _items(record, spec)
+        if spec.key == "emr":
+            items = _newest_first(items, lambda e: e.year)
+        rows[spec.key] = [_registry_row(i, spec, money) for i in items]
+    return SectionData(rows=rows, insurance=insurance, certificates=certificates)
+
+
+def _insurance(record: Qualification, ctx: ReportContext, money: MoneyOf) -> list[InsuranceRow]:
+    warn = ctx.rules.insurance_expiry_warning_days
+    return [
+        InsuranceRow(
+            insurance_type=c.insuranceType,
+            label=insurance_label(c.insuranceType),
+            type_known=c.insuranceType in KNOWN_INSURANCE_TYPES,
+            carrier=c.carrier,
+            per_occurrence_limit=money(c.perOccurrenceLimit),
+            aggregate_limit=money(c.aggregateLimit),
+            policy_expiration_date=c.policyExpirationDate,
+            not_applicable=bool(c.isNotApplicable),
+            expiry=expiry_status(c.policyExpirationDate, ctx.as_of, ctx.project, warn, bool(c.isNotApplicable)),
+            other_fields=c.other_fields,
         )
-        insurance.append(
-            _row(
-                c,
-                insuranceType=c.insuranceType,
-                insuranceLabel=insurance_label(c.insuranceType),
-                typeKnown=c.insuranceType in KNOWN_INSURANCE_TYPES,
-                carrier=c.carrier,
-                perOccurrenceLimit=money(c.perOccurrenceLimit),
-                aggregateLimit=money(c.aggregateLimit),
-                policyExpirationDate=c.policyExpirationDate,
-                daysToExpiry=days,
-                isNotApplicable=bool(c.isNotApplicable),
-                status=status,
-            )
-        )
+        for c in record.insuranceCoverages
+    ]
 
-    certificates = []
+
+def _certificates(record: Qualification, ctx: ReportContext, zone: ZoneInfo) -> list[CertificateRow]:
+    warn = ctx.rules.certificate_expiry_warning_days
+    out = []
     for c in record.certificates:
         day = local_day(c.expiresAt, zone) if c.expiresAt else None
-        status, days = expiry_status(day, False, ctx.rules.certificate_expiry_warning_days)
-        certificates.append(
-            _row(
-                c,
+        out.append(
+            CertificateRow(
                 id=c.id,
-                typeName=c.type.name if c.type else None,
-                typeId=c.type.id if c.type else None,
-                agencyId=c.agency.id if c.agency else None,
+                type_name=c.type.name if c.type else None,
+                type_id=c.type.id if c.type else None,
+                agency_id=c.agency.id if c.agency else None,
                 number=c.number,
-                agencyName=c.agency.name if c.agency else None,
-                agencyWebsite=c.agency.website if c.agency else None,
-                expiresAt=day,
-                daysToExpiry=days,
-                status=status,
-                fileName=c.fileName,
+                agency_name=c.agency.name if c.agency else None,
+                agency_website=c.agency.website if c.agency else None,
+                expires_at=day,
+                expiry=expiry_status(day, ctx.as_of, ctx.project, warn),
+                file_name=c.fileName,
+                other_fields=c.other_fields,
             )
         )
+    return out
 
-    osha = []
-    for o in sorted(record.osha300Results, key=lambda o: (o.year is None, o.year or 0), reverse=True):
-        y = metrics.OshaYear(
-            o.year,
-            o.totalNumberDeathsBoxG or 0,
-            o.totalNumberCasesDaysAwayBoxH or 0,
-            o.totalNumberCasesRestrictionTransferBoxI or 0,
-            o.otherRecordableCasesBoxJ or 0,
-            o.totalHoursWorked,
-        )
-        r = metrics.year_rates(y)
-        osha.append(
-            _row(
-                o,
-                year=o.year,
-                totalNumberDeathsBoxG=o.totalNumberDeathsBoxG,
-                totalNumberCasesDaysAwayBoxH=o.totalNumberCasesDaysAwayBoxH,
-                totalNumberCasesRestrictionTransferBoxI=o.totalNumberCasesRestrictionTransferBoxI,
-                otherRecordableCasesBoxJ=o.otherRecordableCasesBoxJ,
-                totalHoursWorked=o.totalHoursWorked,
-                trir=r.trir,
-                dart=r.dart,
-                ltir=r.ltir,
+
+def _osha(record: Qualification) -> list[SectionRow]:
+    rows = []
+    for o in _newest_first(record.osha300Results, lambda o: o.year):
+        r = metrics.year_rates(
+            metrics.OshaYear(
+                o.year,
+                o.totalNumberDeathsBoxG or 0,
+                o.totalNumberCasesDaysAwayBoxH or 0,
+                o.totalNumberCasesRestrictionTransferBoxI or 0,
+                o.otherRecordableCasesBoxJ or 0,
+                o.totalHoursWorked,
             )
         )
+        rows.append(
+            {
+                "year": o.year,
+                "totalNumberDeathsBoxG": o.totalNumberDeathsBoxG,
+                "totalNumberCasesDaysAwayBoxH": o.totalNumberCasesDaysAwayBoxH,
+                "totalNumberCasesRestrictionTransferBoxI": o.totalNumberCasesRestrictionTransferBoxI,
+                "otherRecordableCasesBoxJ": o.otherRecordableCasesBoxJ,
+                "totalHoursWorked": o.totalHoursWorked,
+                "trir": r.trir,
+                "dart": r.dart,
+                "ltir": r.ltir,
+                "otherFields": o.other_fields,
+            }
+        )
+    return rows
 
-    revenue = []
-    prev = None
+
+def _revenue(record: Qualification, money: MoneyOf) -> list[SectionRow]:
+    rows: list[SectionRow] = []
+    prev: Money | None = None
     for a in sorted(record.annualVolumeRevenues, key=lambda a: (a.year is None, a.year or 0)):
         m = money(a.estimatedVolumeRevenue)
         change = metrics.change_ratio(m.value if m else None, prev.value if prev else None)
-        revenue.append(_row(a, year=a.year, estimatedVolumeRevenue=m, change=change))
+        rows.append({"year": a.year, "estimatedVolumeRevenue": m, "change": change, "otherFields": a.other_fields})
         prev = m
-    revenue.reverse()
-
-    return {
-        "csiCodes": [
-            _row(
-                c,
-                primaryCode=c.primaryCode,
-                secondaryCode=c.secondaryCode,
-                tertiaryCode=c.tertiaryCode,
-                codeDescription=c.codeDescription,
-            )
-            for c in record.csiCodesForWorkPerformed
-        ],
-        "regions": [_row(r, region=r.region) for r in record.regionsServed],
-        "markets": [_row(m, market=m.market) for m in record.marketsServed],
-        "references": [
-            _row(
-                r,
-                projectName=r.projectName,
-                location=r.location,
-                yearCompleted=r.yearCompleted,
-                value=money(r.value),
-                scope=r.scope,
-                referenceContactCompany=r.referenceContactCompany,
-                referenceContactName=r.referenceContactName,
-                referenceContactPhone=r.referenceContactPhone,
-                referenceContactEmail=r.referenceContactEmail,
-                isLargestProject=r.isLargestProject,
-            )
-            for r in record.completedReferences
-        ],
-        "contacts": [
-            _row(
-                c,
-                contactName=c.contactName,
-                positionTitle=c.positionTitle,
-                contactType=c.contactType,
-                contactPhone=c.contactPhone,
-                contactEmail=c.contactEmail,
-                contactFax=c.contactFax,
-            )
-            for c in record.companyContacts
-        ],
-        "insurance": insurance,
-        "emr": [
-            _row(e, year=e.year, experienceModificationRating=e.experienceModificationRating)
-            for e in sorted(
-                record.experienceModificationRatings,
-                key=lambda e: (e.year is None, e.year or 0),
-                reverse=True,
-            )
-        ],
-        "osha": osha,
-        "certificates": certificates,
-        "unions": [_row(u, unionName=u.unionName, unionNumber=u.unionNumber) for u in record.unions],
-        "revenue": revenue,
-        "licenses": [
-            _row(
-                lic,
-                type=lic.type,
-                number=lic.number,
-                issuingState=lic.issuingState,
-                issuingAgency=lic.issuingAgency,
-                additionalDescription=lic.additionalDescription,
-            )
-            for lic in record.professionalLicenses
-        ],
-        "offices": [
-            _row(
-                o,
-                isMainOffice=o.isMainOffice,
-                address1=o.address1,
-                address2=o.address2,
-                city=o.city,
-                state=o.state,
-                zipCode=o.zipCode,
-            )
-            for o in record.companyOfficeAddresses.results
-        ],
-        "customQuestions": [
-            _row(
-                c,
-                section=c.section,
-                question=c.question,
-                textResponse=c.textResponse,
-                numberResponse=c.numberResponse,
-                booleanResponse=c.booleanResponse,
-            )
-            for c in record.customQuestions.results
-        ],
-    }
+    rows.reverse()
+    return rows

@@ -31,7 +31,8 @@ from reporter.config import BuildConfig  # noqa: E402
 from reporter.pipeline import render_packet  # noqa: E402
 from reporter.render.html import make_environment, render_html  # noqa: E402
 from reporter.render.pdf import render_pdf  # noqa: E402
-from reporter.transform.report import Project, ReportContext, build_report  # noqa: E402
+from reporter.transform.model import Project, ReportContext  # noqa: E402
+from reporter.transform.report import build_report  # noqa: E402
 
 SAMPLES = {
     "example (gr8-builders)": ROOT / "samples" / "gr8-builders.json",

@@ -26,7 +26,8 @@ import xlsxwriter  # noqa: E402
 
 from reporter.api.saved import load_file  # noqa: E402
 from reporter.render.xlsx import render_xlsx  # noqa: E402
-from reporter.transform.report import ReportContext, build_report  # noqa: E402
+from reporter.transform.model import ReportContext  # noqa: E402
+from reporter.transform.report import build_report  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 CASES = {"example (gr8-builders)": "gr8-builders.json", "large (summit-electrical)": "summit-electrical-large.json"}

@@ -64,7 +64,8 @@ def report_for(raw: dict):
     from decimal import Decimal
 
     from reporter.api.saved import validate_record
-    from reporter.transform.report import Project, ReportContext, build_report
+    from reporter.transform.model import Project, ReportContext
+    from reporter.transform.report import build_report
 
     ctx = ReportContext(as_of=date(2026, 11, 28), project=Project(name="Bench", number="B-1", value=Decimal(2_000_000)))
     return validate_record(raw, "bench"), ctx, build_report
