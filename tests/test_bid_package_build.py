@@ -216,3 +216,39 @@ def test_send_project_team_addresses_exactly_the_team(built, scenario, tmp_path,
     msg = BytesParser(policy=policy.default).parsebytes(external.read_bytes())
     assert _addresses(msg, "To") == scenario.recipients | {"olga@owner-rep.example"}
     assert _addresses(msg, "Cc") == {"estimating@acme.example"}
+
+
+def _package_data(sc, package_id, project_index=0):
+    from reporter.api.bid_package import PackageData, latest_bids
+
+    pkg = next(p for p in sc.bc.bid_packages if p["id"] == package_id)
+    project = next(p for p in sc.bc.projects if p["id"] == pkg["projectId"])
+    return PackageData(project, pkg, [i for i in sc.bc.invites if i["bidPackageId"] == package_id],
+                       latest_bids([b for b in sc.bc.bids if b["bidPackageId"] == package_id]), [])
+
+
+def test_award_pdf_stays_one_page_with_30_bidders(tmp_path):
+    from reporter.config import BuildConfig
+    from reporter.render.award import render_award
+    from reporter.render.bid_rows import BidderFacts, build_view
+
+    sc = make_bid_package_scenario(30)
+    facts = {b.company_id: BidderFacts(verdict="amber", top_reasons=["Insurance certificate " * 12])
+             for b in sc.bidders if b.company_id}
+    view = build_view(_package_data(sc, sc.package_id), facts, {}, {}, now=sc.now)
+    assert len(view.rows) == 30 and view.lowest_qualified is view.apparent_low
+    assert view.lowest_qualified.mark == "apparent low + lowest qualified (with conditions)"
+    pdf = tmp_path / "award.pdf"
+    pdf.write_bytes(render_award(view, BuildConfig(out_dir=tmp_path)))
+    assert len(pypdf.PdfReader(pdf).pages) == 1
+    text = " ".join(pdf_text(pdf).split())
+    assert all(b.company_name in text for b in sc.bidders)
+
+
+def test_sealed_bids_are_said_to_be_sealed():
+    from reporter.render.bid_rows import build_view
+
+    sc = make_bid_package_scenario(6)
+    view = build_view(_package_data(sc, sc.sealed_package_id), {}, {}, {}, now=sc.now)
+    assert view.sealed and view.apparent_low is None and len(view.rows) == 2
+    assert all(r.price is None and r.status == "bid sealed until the due date" for r in view.rows)

@@ -23,6 +23,9 @@ from reporter.transform.money import format_money
 
 VERDICTS = {"green": "GREEN", "amber": "AMBER", "red": "RED"}
 REASON_MAX = 150
+DENSE_ROWS = 12  # above this many invites: one line a row (reasons clipped shorter)
+DENSER_ROWS = 30
+DENSE_REASON_MAX = {"": REASON_MAX, "dense": 72, "denser": 80}
 
 
 def _env() -> jinja2.Environment:
@@ -61,6 +64,7 @@ def award_context(view: PackageView, config: Any) -> dict[str, Any]:
         return "" if v is None else format_money(v, view.currency, ctx.locale)
 
     due = view.package.bidsDueAt or view.project.bidsDueAt
+    density = "" if len(view.rows) <= DENSE_ROWS else ("dense" if len(view.rows) <= DENSER_ROWS else "denser")
     rows = []
     for r in view.rows:
         verdict = r.facts.verdict
@@ -69,7 +73,7 @@ def award_context(view: PackageView, config: Any) -> dict[str, Any]:
             "total": money(r.total) if r.total is not None else ("sealed" if "sealed" in r.status else "\u2013"),
             "leveled": money(r.leveled_total), "delta": "" if not r.delta else f"+{money(r.delta)} ({r.delta_pct}%)",
             "verdict": VERDICTS.get(verdict or "", "\u2013"), "verdict_class": verdict if verdict in VERDICTS else "none",
-            "reason": _clip(r.top_reason), "mark": r.mark, "is_low": r is view.apparent_low,
+            "reason": _clip(r.top_reason, DENSE_REASON_MAX[density]), "mark": r.mark, "is_low": r is view.apparent_low,
         })
     loc = view.project.location
     return {
@@ -82,7 +86,7 @@ def award_context(view: PackageView, config: Any) -> dict[str, Any]:
         "lq_name": view.lowest_qualified.company_name if view.lowest_qualified else "none",
         "summary": summary_text(view, money), "version": __version__,
         "generated": local_day(ctx.generated_at, zone).isoformat(),
-        "page_size": "letter" if config.render.page_size == "letter" else "A4",
+        "page_size": "letter" if config.render.page_size == "letter" else "A4", "density": density,
     }
 
 

@@ -147,7 +147,8 @@ def build_view(data: PackageData, facts: dict[str, BidderFacts], errors: dict[st
     """The package's rows, sorted and marked (see the module docstring)."""
     project, package = BcProject.model_validate(data.project), BidPackage.model_validate(data.package)
     sealed = package.bids_sealed(project, now or datetime.now(UTC))
-    bids = {b.inviteId: b for b in (Bid.model_validate(x) for x in data.bids)}
+    # a sealed package's bids are not shown before its due date, even when the API sent some
+    bids = {} if sealed else {b.inviteId: b for b in (Bid.model_validate(x) for x in data.bids)}
     rows = []
     for raw in data.invites:
         invite = Invite.model_validate(raw)
