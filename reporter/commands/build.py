@@ -82,6 +82,8 @@ def run(args) -> int:
     if jobs < 1:
         raise UsageError("--jobs: at least 1")
     config = build_config_from_args(args)
+    if wants_bid_packages(args) and (args.company_ids or args.ids_file or args.all_):
+        raise UsageError("build: a bid package chooses the companies; leave out --company/--ids-file/--all")
     packages = package_data_from_args(args) if wants_bid_packages(args) else None
     if packages is not None:
         config = bid_config(packages, config)

@@ -9,7 +9,13 @@ that ``verify``, ``send`` and the redacted re-render share. No other module know
      "items": [{"input", "companyId", "companyName", "status": "ok"|"error", "error",
                 "files": {"pdf": {"path", "sha256", "bytes"}, ...}, "source", "sourceRecord",
                 "verdict", "qualificationStatus", "flagCounts", "topFlags", "warnings",
-                "fromEarlierRun", "refreshError"}]}
+                "fromEarlierRun", "refreshError"}],
+     "bidPackages": [{"id", "name", "number", "projectId", "projectName", "currency", "bidsDueAt",
+                      "apparentLow", "lowestQualified", "bidders": [{"inviteId", "companyId",
+                      "companyName", "inviteState", "total", "leveledTotal", "verdict", "packet"}]}],
+     "bidLeveling": {"path", "sha256", "bytes"}, "awardRecommendations": {"<bidPackageId>": {...}}}
+
+(the last three only in a folder built from BuildingConnected bid packages: ``reporter.bid_batch``)
 
 Paths are relative to the folder. Keys this version does not know are kept (``extra``) and
 written back unchanged, so a newer tool's additions survive an older tool's rewrite.
