@@ -172,9 +172,10 @@ def _money(value: Any) -> str | None:
 
 def package_entry(view: PackageView) -> BidPackageEntry:
     p, proj = view.package, view.project
+    due = p.bidsDueAt or proj.bidsDueAt
     return BidPackageEntry(
         id=p.id, name=p.name, number=p.number, project_id=proj.id, project_name=proj.name, currency=view.currency,
-        bids_due_at=format_iso(p.bidsDueAt or proj.bidsDueAt) if (p.bidsDueAt or proj.bidsDueAt) else None,
+        bids_due_at=format_iso(due) if due else None,
         apparent_low=view.apparent_low.company_id if view.apparent_low else None,
         lowest_qualified=view.lowest_qualified.company_id if view.lowest_qualified else None,
         bidders=[BidderEntry(r.invite_id, r.company_id, r.company_name, r.invite_state, _money(r.total),

@@ -53,12 +53,15 @@ class PackageData:
 
 def latest_bids(bids: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The highest ``revision`` per invite (what ``onlyLatestRevision=true`` returns online)."""
+    def revision(bid: dict[str, Any]) -> int:
+        rev = bid.get("revision")
+        return rev if isinstance(rev, int) else -1
+
     best: dict[Any, dict[str, Any]] = {}
     for bid in bids:
         key = bid.get("inviteId") or bid.get("id")
-        rev = bid.get("revision") if isinstance(bid.get("revision"), int) else -1
         was = best.get(key)
-        if was is None or rev >= (was.get("revision") if isinstance(was.get("revision"), int) else -1):
+        if was is None or revision(bid) >= revision(was):
             best[key] = bid
     return list(best.values())
 
@@ -166,8 +169,8 @@ def _pages(folder: Path, kind: str, ident: str) -> list[dict[str, Any]]:
 
 def _merge_nested(folder: Path, bid: dict[str, Any]) -> None:
     for key, sub in (("lineItems", "line-items"), ("plugs", "plugs")):
-        nested = bid.get(key) if isinstance(bid.get(key), dict) else {"results": []}
-        items = list(nested.get("results") or [])
+        given = bid.get(key)
+        items = list((given.get("results") if isinstance(given, dict) else None) or [])
         for path in sorted(folder.glob(f"bc-bid.{bid.get('id')}.{sub}.page-*.json"),
                            key=lambda p: int(p.name.rsplit("page-", 1)[1].split(".")[0])):
             items.extend((_read(path) or {}).get("results") or [])

@@ -219,7 +219,10 @@ class BidPackageEntry:
     def from_json(cls, obj: Any) -> BidPackageEntry:
         obj = obj if isinstance(obj, dict) else {}
         bidders = obj.get("bidders") if isinstance(obj.get("bidders"), list) else []
-        return cls(*(obj.get(k) for k in _PACKAGE_KEYS[:-1]), bidders=[BidderEntry.from_json(b) for b in bidders])
+        fields = {k: obj.get(k) for k in _PACKAGE_KEYS[:-1]}
+        return cls(fields["id"], fields["name"], fields["number"], fields["projectId"], fields["projectName"],
+                   fields["currency"], fields["bidsDueAt"], fields["apparentLow"], fields["lowestQualified"],
+                   [BidderEntry.from_json(b) for b in bidders])
 
 
 @dataclass
