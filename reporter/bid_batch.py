@@ -24,6 +24,7 @@ from reporter.deliver.files import slugify as slug
 from reporter.deliver.manifest import (
     BidderEntry,
     BidPackageEntry,
+    FileEntry,
     Item,
     read_manifest,
     write_in_folder,
@@ -131,8 +132,7 @@ async def build_bid_packages(packages: list[PackageData], config: BuildConfig, *
             errors.setdefault(cid, str(err))
     now = config.context.generated_at
     views = [build_view(d, facts, errors, packets, now=now) for d in packages]
-    _keep_sources(config.out_dir, packages)
-    _write_outputs(config, views)
+    _write_outputs(config, views, _keep_sources(config.out_dir, packages))
     return BidOutcome(outcome, views)
 
 
@@ -141,18 +141,20 @@ def award_name(view: PackageView) -> str:
     return f"{base}_award-recommendation.pdf"
 
 
-def _keep_sources(out: Any, packages: list[PackageData]) -> None:
+def _keep_sources(out: Any, packages: list[PackageData]) -> list[FileEntry]:
     """The project, package and team as BuildingConnected sent them, in ``sources/`` (``send
     --project-team`` reads the team from there)."""
+    kept = []
     for data in packages:
         pid = data.project.get("id")
         page = {"pagination": {"limit": 100, "cursorState": None, "nextUrl": None}, "results": data.team}
         for name, body in ((f"bc-project.{pid}.json", data.project), (f"bc-bid-package.{data.id}.json", data.package),
                            (f"bc-team.{pid}.page-1.json", page)):
-            write_in_folder(out, f"{SOURCES_DIR}/{name}", (dumps_exact(body) + "\n").encode("utf-8"))
+            kept.append(write_in_folder(out, f"{SOURCES_DIR}/{name}", (dumps_exact(body) + "\n").encode("utf-8")))
+    return kept
 
 
-def _write_outputs(config: BuildConfig, views: list[PackageView]) -> None:
+def _write_outputs(config: BuildConfig, views: list[PackageView], sources: list[FileEntry]) -> None:
     out = config.out_dir
     leveling = write_in_folder(out, BID_LEVELING, render_bid_leveling(views, config.context))
     awards = {}
@@ -163,6 +165,7 @@ def _write_outputs(config: BuildConfig, views: list[PackageView]) -> None:
     manifest.bid_packages = [package_entry(v) for v in views]
     manifest.bid_leveling = leveling
     manifest.awards = awards
+    manifest.bid_sources = sources
     write_manifest(out, manifest)
 
 

@@ -252,3 +252,11 @@ def test_sealed_bids_are_said_to_be_sealed():
     view = build_view(_package_data(sc, sc.sealed_package_id), {}, {}, {}, now=sc.now)
     assert view.sealed and view.apparent_low is None and len(view.rows) == 2
     assert all(r.price is None and r.status == "bid sealed until the due date" for r in view.rows)
+
+
+def test_verify_checks_the_award_files(built, main, capsys):
+    out, manifest = built
+    listed = {e["path"] for e in manifest["bidPackageSources"]}
+    assert any(p.startswith("sources/bc-team.") for p in listed)
+    assert main(["verify", str(out)]) == 0
+    assert "not listed" not in capsys.readouterr().err

@@ -13,9 +13,10 @@ that ``verify``, ``send`` and the redacted re-render share. No other module know
      "bidPackages": [{"id", "name", "number", "projectId", "projectName", "currency", "bidsDueAt",
                       "apparentLow", "lowestQualified", "bidders": [{"inviteId", "companyId",
                       "companyName", "inviteState", "total", "leveledTotal", "verdict", "packet"}]}],
-     "bidLeveling": {"path", "sha256", "bytes"}, "awardRecommendations": {"<bidPackageId>": {...}}}
+     "bidLeveling": {"path", "sha256", "bytes"}, "awardRecommendations": {"<bidPackageId>": {...}},
+     "bidPackageSources": [{"path", "sha256", "bytes"}]}
 
-(the last three only in a folder built from BuildingConnected bid packages: ``reporter.bid_batch``)
+(the last four only in a folder built from BuildingConnected bid packages: ``reporter.bid_batch``)
 
 Paths are relative to the folder. Keys this version does not know are kept (``extra``) and
 written back unchanged, so a newer tool's additions survive an older tool's rewrite.
@@ -43,7 +44,7 @@ _ITEM_KEYS = (
     "qualificationStatus", "flagCounts", "topFlags", "warnings", "fromEarlierRun", "refreshError",
 )
 _TOP_KEYS = ("generatedAt", "reporterVersion", "build", "leveling", "items", "bidPackages", "bidLeveling",
-             "awardRecommendations")
+             "awardRecommendations", "bidPackageSources")
 _PACKAGE_KEYS = ("id", "name", "number", "projectId", "projectName", "currency", "bidsDueAt", "apparentLow",
                  "lowestQualified", "bidders")
 _BIDDER_KEYS = ("inviteId", "companyId", "companyName", "inviteState", "total", "leveledTotal", "verdict", "packet")
@@ -233,6 +234,7 @@ class Manifest:
     bid_packages: list[BidPackageEntry] = field(default_factory=list)
     bid_leveling: FileEntry | None = None  # bid-leveling.xlsx
     awards: dict[str, FileEntry] = field(default_factory=dict)  # bid package id -> its award PDF
+    bid_sources: list[FileEntry] = field(default_factory=list)  # BuildingConnected bodies kept in sources/
     generated_at: str | None = None
     reporter_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -246,7 +248,7 @@ class Manifest:
     def entries(self) -> list[FileEntry]:
         """Every listed file: each item's files and kept source record, then the leveling workbooks
         and the award recommendations."""
-        extra = [e for e in (self.leveling, self.bid_leveling) if e] + list(self.awards.values())
+        extra = [e for e in (self.leveling, self.bid_leveling) if e] + list(self.awards.values()) + self.bid_sources
         return [e for i in self.items for e in i.entries()] + extra
 
     def to_json(self) -> dict[str, Any]:
@@ -263,6 +265,8 @@ class Manifest:
             doc["bidLeveling"] = self.bid_leveling.to_json()
         if self.awards:
             doc["awardRecommendations"] = {k: v.to_json() for k, v in self.awards.items()}
+        if self.bid_sources:
+            doc["bidPackageSources"] = [e.to_json() for e in self.bid_sources]
         doc["items"] = [i.to_json() for i in self.items]
         return doc
 
@@ -302,6 +306,7 @@ def read_manifest(folder: Path) -> Manifest:
         bid_leveling=FileEntry.from_json(doc["bidLeveling"]) if doc.get("bidLeveling") else None,
         awards={str(k): FileEntry.from_json(v) for k, v in (doc.get("awardRecommendations") or {}).items()}
         if isinstance(doc.get("awardRecommendations"), dict) else {},
+        bid_sources=[FileEntry.from_json(e) for e in doc.get("bidPackageSources") or [] if isinstance(e, dict)],
         generated_at=doc.get("generatedAt") if isinstance(doc.get("generatedAt"), str) else None,
         reporter_version=doc.get("reporterVersion") if isinstance(doc.get("reporterVersion"), str) else None,
         extra={k: v for k, v in doc.items() if k not in _TOP_KEYS},
