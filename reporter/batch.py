@@ -69,6 +69,7 @@ class BatchOutcome:
     duplicates: list[str] = field(default_factory=list)  # inputs naming a company already built in this run
     leveling: FileEntry | None = None
     manifest_error: str | None = None  # the final manifest write failed (disk full...)
+    reports: dict[str, Any] = field(default_factory=dict)  # company id -> its slim report (xlsx builds)
 
     @property
     def ok(self) -> bool:
@@ -202,7 +203,9 @@ class _Run:
         if not isinstance(raw, dict):
             raise ReporterError(f"{label}: expected a qualification record (a JSON object)")
         company_id = raw.get("id") if isinstance(raw.get("id"), str) else None
-        fp = source_fingerprint(raw, self.shash, side)
+        config = self.config.for_record(company_id)
+        shash = self.shash if config is self.config else settings_hash(config, self.names.pattern)
+        fp = source_fingerprint(raw, shash, side)
         if company_id and company_id in self.seen:
             first, sha = self.seen[company_id]
             if sha == fp["sha256"]:  # the same record given twice: one packet, said in the summary
@@ -216,7 +219,7 @@ class _Run:
         if was and not (was.names() & self.used) and unchanged(was, fp, self.config.out_dir):
             self.used.update(was.names())  # its files keep their names: nobody else gets them
             kept = replace(was, input=label, from_earlier_run=False, refresh_error=None)
-            report = report_only(raw, label, self.config, side) if "xlsx" in self.config.formats else None
+            report = report_only(raw, label, config, side) if "xlsx" in self.config.formats else None
             self.record(kept, "skipped", seq, report)
             return None
         taken = self.used | {n for n, cid in self.owner.items() if cid != company_id}
@@ -224,7 +227,7 @@ class _Run:
         self.used.add(name.lower())
         if company_id:
             self.index.started.add(company_id)
-        return Task(label, raw, name, self.config, fp, side)
+        return Task(label, raw, name, config, fp, side)
 
     async def go(self, sources: AsyncIterator[tuple[str, Any]], total: int | None) -> BatchOutcome:
         running: set[asyncio.Task] = set()
@@ -257,13 +260,14 @@ class _Run:
         carried = self.index.carried()
         if "xlsx" in self.config.formats:
             for item in carried:
-                self.reports.append((seq, _earlier_report(item, self.config)))
+                self.reports.append((seq, _earlier_report(item, self.config.for_record(item.company_id))))
                 seq += 1
         items = self.index.listed() + carried
         reports = [r for _, r in sorted(self.reports, key=lambda t: t[0]) if r is not None]
         if "xlsx" in self.config.formats and len(reports) > 1:
             self.outcome.leveling = write_leveling(self.config.out_dir, reports, self.names)
         self.outcome.items = items
+        self.outcome.reports = {r.company_id: r for r in reports}
         try:
             self.index.write(items, self.outcome.leveling, final=True)
         except DeliveryError as exc:  # the packets are built; the command says so, then this

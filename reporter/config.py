@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -42,6 +42,16 @@ class BuildConfig:
     redact: str | None = None  # "financial": copies without bank and surety figures
     rules_file: str | None = None
     record_seconds: float = MAX_RECORD_SECONDS  # a record whose transform + render takes longer fails alone
+    # Per-record contexts by company id (a bid package: each bidder's own price as the award, in
+    # the project's currency); a record not listed uses ``context``.
+    record_contexts: tuple[tuple[str, ReportContext], ...] = ()
+
+    def for_record(self, company_id: str | None) -> BuildConfig:
+        """The settings one record is built with: its own context when it has one."""
+        for cid, ctx in self.record_contexts:
+            if cid == company_id:
+                return replace(self, context=ctx, record_contexts=())
+        return self
 
 
 def parse_formats(text: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import logging
 import os
 
 from reporter.commands.api_options import add_api_options, api_request_from_args
+from reporter.commands.bid_package import add_bid_options, package_data_from_args, wants_bid_packages
 from reporter.config import DEFAULT_FORMATS, FORMATS, build_config_from_args
 from reporter.errors import UsageError
 from reporter.render.pdf import DEFAULT_VARIANT
@@ -54,7 +55,8 @@ def register(sub, common) -> None:
         description="Build a PDF packet and an Excel workbook for each qualification record, "
         "from saved JSON files and/or straight from TradeTapp.",
     )
-    p.add_argument("inputs", nargs="*", metavar="INPUT", help="saved record JSON files (one record or a list page)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
+                   help="saved record JSON files (one record or a list page), or a saved bid package folder")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_report_options(p)
     b = p.add_argument_group("batch")
@@ -64,12 +66,14 @@ def register(sub, common) -> None:
                    help="file names, from {companyName} {companyId} {uniqueId} {projectNumber} {projectName} {asOf} "
                    "(default {companyName}_{companyId}; with a project {projectNumber}_{companyName}_PreQual_{asOf})")
     add_api_options(p)
+    add_bid_options(p, build=True)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from reporter.batch import make_pool, run_batch
     from reporter.batch_sources import all_sources
+    from reporter.bid_batch import bid_config, build_bid_packages
     from reporter.deliver.naming import NamePattern
     from reporter.progress import Progress
     from reporter.render.pdf import variants
@@ -80,19 +84,28 @@ def run(args) -> int:
     if jobs < 1:
         raise UsageError("--jobs: at least 1")
     config = build_config_from_args(args)
+    if wants_bid_packages(args) and (args.company_ids or args.ids_file or args.all_):
+        raise UsageError("build: a bid package chooses the companies; leave out --company/--ids-file/--all")
+    packages = package_data_from_args(args) if wants_bid_packages(args) else None
+    if packages is not None:
+        config = bid_config(packages, config)
     names = NamePattern.for_config(config, args.name_pattern)
-    request = api_request_from_args(args, required=False)
-    if not args.inputs and request is None:
+    request = None if packages is not None else api_request_from_args(args, required=False)
+    if not args.inputs and request is None and packages is None:
         raise UsageError("build: give INPUT files, or --company ID / --ids-file FILE / --all to fetch from TradeTapp")
     # One record a file until a list page says otherwise; unknown ahead of an API listing.
     total = len(args.inputs) if args.inputs and request is None else None
     pool = make_pool(jobs)
     bar = Progress(not args.quiet)
     try:
-        outcome = asyncio.run(
-            run_batch(all_sources(args.inputs, request, config.context.show_tax_id), config, jobs=jobs, force=args.force, names=names,
-                      progress=bar, total=total, pool=pool)
-        )
+        if packages is not None:
+            outcome = asyncio.run(build_bid_packages(packages, config, jobs=jobs, force=args.force, names=names,
+                                                     progress=bar, pool=pool)).batch
+        else:
+            outcome = asyncio.run(
+                run_batch(all_sources(args.inputs, request, config.context.show_tax_id), config, jobs=jobs,
+                          force=args.force, names=names, progress=bar, total=total, pool=pool)
+            )
     finally:
         bar.close()
         if pool is not None:

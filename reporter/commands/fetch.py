@@ -1,6 +1,9 @@
 """`reporter fetch`: download complete qualification records and save them as JSON.
 
 Input: the API options (``api_options``) and ``--out DIR``.
+With ``--bid-package ID`` / ``--bc-project ID``: the BuildingConnected answers (project, package,
+invites, bids, team) in their own shapes beside the bidders' TradeTapp files, as
+``reporter.api.bid_package.save_package`` lays them out (``reporter build DIR`` rebuilds offline).
 Output: one ``DIR/<companyId>.json`` per company, in the API's own shape (what ``reporter build``
 reads), written atomically with exact numbers; one line on stderr per company that failed. Exit 0
 when every company was saved, 1 when any failed (the others are still saved). A fully successful
@@ -16,6 +19,7 @@ from typing import Any
 
 from reporter.api.fetch import save_fetched
 from reporter.commands.api_options import ApiRequest, add_api_options, api_request_from_args
+from reporter.commands.bid_package import add_bid_options, run_fetch
 from reporter.errors import UsageError
 
 
@@ -28,11 +32,14 @@ def register(sub, common) -> None:
         "custom questions) and save each as DIR/<companyId>.json.",
     )
     add_api_options(p)
+    add_bid_options(p, build=False)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the JSON files")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.bid_packages or args.bc_projects:
+        return run_fetch(args)
     request = api_request_from_args(args)
     assert request is not None
     out = Path(args.out)

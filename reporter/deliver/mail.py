@@ -16,6 +16,7 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -26,6 +27,7 @@ import jinja2
 from reporter import __version__
 from reporter.deliver.files import slugify
 from reporter.deliver.manifest import (
+    BidPackageEntry,
     FileProblem,
     Item,
     Manifest,
@@ -37,6 +39,7 @@ from reporter.deliver.manifest import (
 from reporter.errors import DeliveryError, UsageError
 from reporter.fsio import atomic_write
 from reporter.render.assets import asset_dir
+from reporter.transform.money import format_money
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 _SEVERITY_ORDER = {"red": 0, "amber": 1, "green": 2}
@@ -78,6 +81,9 @@ def collect_attachments(folder: Path, manifest: Manifest, items: list[Item]) -> 
     entries = [e for i in items for kind, e in sorted(i.files.items()) if kind in ("pdf", "xlsx")]
     if manifest.leveling:
         entries.append(manifest.leveling)
+    entries.extend(manifest.awards.values())
+    if manifest.bid_leveling:
+        entries.append(manifest.bid_leveling)
     seen: set[Any] = set()
     for entry in entries:
         if entry.path in seen:  # listed twice: attach once
@@ -111,7 +117,29 @@ def body_context(manifest: Manifest, items: list[Item], failed: list[Item]) -> d
         "failed": [i.to_json() for i in failed],
         "version": __version__,
         "generated_at": manifest.generated_at,
+        "bid_packages": [award_lines(p) for p in manifest.bid_packages],
     }
+
+
+def _bidder_name(pkg: BidPackageEntry, company_id: str | None) -> str | None:
+    if company_id is None:
+        return None
+    return next((b.company_name for b in pkg.bidders if b.company_id == company_id), None) or company_id
+
+
+def _price(pkg: BidPackageEntry, company_id: str | None) -> str:
+    b = next((b for b in pkg.bidders if b.company_id == company_id), None)
+    value = (b.leveled_total or b.total) if b else None
+    return f" at {format_money(Decimal(value), pkg.currency or 'USD')}" if value else ""
+
+
+def award_lines(pkg: BidPackageEntry) -> dict[str, Any]:
+    """A bid package as the award mail names it: title, apparent low and lowest qualified."""
+    title = header_text(" ".join(str(x) for x in (pkg.number, pkg.name) if x) or pkg.id or "bid package")
+    low, lq = _bidder_name(pkg, pkg.apparent_low), _bidder_name(pkg, pkg.lowest_qualified)
+    return {"title": title, "apparent_low": header_text(low or "none"), "lowest_qualified": header_text(lq or "none"),
+            "low_price": _price(pkg, pkg.apparent_low), "lq_price": _price(pkg, pkg.lowest_qualified),
+            "invites": len(pkg.bidders), "same": low is not None and pkg.apparent_low == pkg.lowest_qualified}
 
 
 def _project(manifest: Manifest) -> dict[str, Any]:
@@ -129,6 +157,10 @@ def header_text(text: Any) -> str:
 def subject_line(manifest: Manifest, count: int) -> str:
     project = _project(manifest)
     label = header_text(" ".join(str(x) for x in (project.get("number"), project.get("name")) if x)) or "Subcontractor prequalification"
+    if manifest.bid_packages:
+        parts = [f"{a['title']}: apparent low {a['apparent_low']}, lowest qualified {a['lowest_qualified']}"
+                 for a in map(award_lines, manifest.bid_packages)]
+        return f"{label}: award recommendation, " + "; ".join(parts)
     return f"{label}: prequalification packets for {count} subcontractor{'s' if count != 1 else ''}"
 
 

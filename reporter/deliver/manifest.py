@@ -10,7 +10,14 @@ that ``verify``, ``send`` and the redacted re-render share. No other module know
                 "files": {"pdf": {"path", "sha256", "bytes"}, ...}, "source", "sourceRecord",
                 "verdict", "qualificationStatus", "flagCounts", "topFlags", "warnings",
                 "fromEarlierRun", "refreshError"}],
-     "accFiling": {"<path>": {...}}}   # reporter.deliver.acc_records
+     "accFiling": {"<path>": {...}},   # reporter.deliver.acc_records
+     "bidPackages": [{"id", "name", "number", "projectId", "projectName", "currency", "bidsDueAt",
+                      "apparentLow", "lowestQualified", "bidders": [{"inviteId", "companyId",
+                      "companyName", "inviteState", "total", "leveledTotal", "verdict", "packet"}]}],
+     "bidLeveling": {"path", "sha256", "bytes"}, "awardRecommendations": {"<bidPackageId>": {...}},
+     "bidPackageSources": [{"path", "sha256", "bytes"}]}
+
+(the last four only in a folder built from BuildingConnected bid packages: ``reporter.bid_batch``)
 
 Paths are relative to the folder. Keys this version does not know are kept (``extra``) and
 written back unchanged, so a newer tool's additions survive an older tool's rewrite.
@@ -41,8 +48,12 @@ _ITEM_KEYS = (
     "input", "companyId", "companyName", "status", "error", "files", "source", "sourceRecord", "verdict",
     "qualificationStatus", "flagCounts", "topFlags", "warnings", "fromEarlierRun", "refreshError",
 )
-_TOP_KEYS = ("generatedAt", "reporterVersion", "build", "leveling", "items", "accFiling")
+_TOP_KEYS = ("generatedAt", "reporterVersion", "build", "leveling", "items", "accFiling", "bidPackages", "bidLeveling",
+             "awardRecommendations", "bidPackageSources")
 ACC_KEY = "accFiling"
+_PACKAGE_KEYS = ("id", "name", "number", "projectId", "projectName", "currency", "bidsDueAt", "apparentLow",
+                 "lowestQualified", "bidders")
+_BIDDER_KEYS = ("inviteId", "companyId", "companyName", "inviteState", "total", "leveledTotal", "verdict", "packet")
 
 
 @dataclass(frozen=True)
@@ -168,10 +179,68 @@ class Item:
 
 
 @dataclass
+class BidderEntry:
+    """One invite of a bid package: money as decimal strings, ``companyId`` None for a ghost."""
+
+    invite_id: str | None
+    company_id: str | None = None
+    company_name: str | None = None
+    invite_state: str | None = None
+    total: str | None = None
+    leveled_total: str | None = None
+    verdict: str | None = None
+    packet: str | None = None  # the bidder's packet PDF, relative to the folder
+
+    def to_json(self) -> dict[str, Any]:
+        values = (self.invite_id, self.company_id, self.company_name, self.invite_state, self.total,
+                  self.leveled_total, self.verdict, self.packet)
+        return dict(zip(_BIDDER_KEYS, values, strict=True))
+
+    @classmethod
+    def from_json(cls, obj: Any) -> BidderEntry:
+        obj = obj if isinstance(obj, dict) else {}
+        return cls(*(obj.get(k) for k in _BIDDER_KEYS))
+
+
+@dataclass
+class BidPackageEntry:
+    """One BuildingConnected bid package of the folder (``apparentLow``/``lowestQualified``: company ids)."""
+
+    id: str | None
+    name: str | None = None
+    number: str | None = None
+    project_id: str | None = None
+    project_name: str | None = None
+    currency: str | None = None
+    bids_due_at: str | None = None
+    apparent_low: str | None = None
+    lowest_qualified: str | None = None
+    bidders: list[BidderEntry] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        values = (self.id, self.name, self.number, self.project_id, self.project_name, self.currency,
+                  self.bids_due_at, self.apparent_low, self.lowest_qualified, [b.to_json() for b in self.bidders])
+        return dict(zip(_PACKAGE_KEYS, values, strict=True))
+
+    @classmethod
+    def from_json(cls, obj: Any) -> BidPackageEntry:
+        obj = obj if isinstance(obj, dict) else {}
+        bidders = obj.get("bidders") if isinstance(obj.get("bidders"), list) else []
+        fields = {k: obj.get(k) for k in _PACKAGE_KEYS[:-1]}
+        return cls(fields["id"], fields["name"], fields["number"], fields["projectId"], fields["projectName"],
+                   fields["currency"], fields["bidsDueAt"], fields["apparentLow"], fields["lowestQualified"],
+                   [BidderEntry.from_json(b) for b in bidders])
+
+
+@dataclass
 class Manifest:
     items: list[Item]
     build: dict[str, Any] = field(default_factory=dict)
     leveling: FileEntry | None = None
+    bid_packages: list[BidPackageEntry] = field(default_factory=list)
+    bid_leveling: FileEntry | None = None  # bid-leveling.xlsx
+    awards: dict[str, FileEntry] = field(default_factory=dict)  # bid package id -> its award PDF
+    bid_sources: list[FileEntry] = field(default_factory=list)  # BuildingConnected bodies kept in sources/
     generated_at: str | None = None
     reporter_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -184,8 +253,10 @@ class Manifest:
         return [i for i in self.items if not i.ok]
 
     def entries(self) -> list[FileEntry]:
-        """Every listed file: each item's files and kept source record, then the leveling workbook."""
-        return [e for i in self.items for e in i.entries()] + ([self.leveling] if self.leveling else [])
+        """Every listed file: each item's files and kept source record, then the leveling workbooks
+        and the award recommendations."""
+        extra = [e for e in (self.leveling, self.bid_leveling) if e] + list(self.awards.values()) + self.bid_sources
+        return [e for i in self.items for e in i.entries()] + extra
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -195,6 +266,14 @@ class Manifest:
         }
         if self.leveling:
             doc["leveling"] = self.leveling.to_json()
+        if self.bid_packages:
+            doc["bidPackages"] = [p.to_json() for p in self.bid_packages]
+        if self.bid_leveling:
+            doc["bidLeveling"] = self.bid_leveling.to_json()
+        if self.awards:
+            doc["awardRecommendations"] = {k: v.to_json() for k, v in self.awards.items()}
+        if self.bid_sources:
+            doc["bidPackageSources"] = [e.to_json() for e in self.bid_sources]
         doc["items"] = [i.to_json() for i in self.items]
         if self.acc_filing:
             doc[ACC_KEY] = records_to_json(self.acc_filing)
@@ -232,6 +311,11 @@ def read_manifest(folder: Path) -> Manifest:
         items=[Item.from_json(i, f"{path}: items[{n}]") for n, i in enumerate(items)],
         build=build,
         leveling=FileEntry.from_json(doc["leveling"]) if doc.get("leveling") else None,
+        bid_packages=[BidPackageEntry.from_json(p) for p in doc.get("bidPackages") or [] if isinstance(p, dict)],
+        bid_leveling=FileEntry.from_json(doc["bidLeveling"]) if doc.get("bidLeveling") else None,
+        awards={str(k): FileEntry.from_json(v) for k, v in (doc.get("awardRecommendations") or {}).items()}
+        if isinstance(doc.get("awardRecommendations"), dict) else {},
+        bid_sources=[FileEntry.from_json(e) for e in doc.get("bidPackageSources") or [] if isinstance(e, dict)],
         generated_at=doc.get("generatedAt") if isinstance(doc.get("generatedAt"), str) else None,
         reporter_version=doc.get("reporterVersion") if isinstance(doc.get("reporterVersion"), str) else None,
         extra={k: v for k, v in doc.items() if k not in _TOP_KEYS},

@@ -15,7 +15,9 @@ run on the same machine, so the ratios survive noisy shared hardware:
 - the same three for generated records with 10, 100 and 1000 nested items (half office addresses,
   half custom questions), to state the cost per 100 nested items and per PDF page;
 - a batch of 50 records against the fake TradeTapp API (real HTTP on 127.0.0.1, some 429s) with
-  ``--jobs 1`` and ``--jobs 2``, and its peak memory for 25 and 50 records.
+  ``--jobs 1`` and ``--jobs 2``, and its peak memory for 25 and 50 records;
+- a 30-bidder BuildingConnected bid package against the fakes, from the first request to the built
+  folder with the award PDF and ``bid-leveling.xlsx`` (``bench_bid_package.py``).
 
 Each measurement runs in its own process, so its peak resident memory (``ru_maxrss``) is its own.
 Results print as a Markdown table (paste into the README) followed by one JSON line.
@@ -190,6 +192,10 @@ def main() -> None:
 
     batch_result = run_batch_benchmark(batch, 1 if args.quick else 3)
 
+    from tests.benchmarks.bench_bid_package import run_bid_package_benchmark
+
+    bid_result = run_bid_package_benchmark(10 if args.quick else 30, 1 if args.quick else 3)
+
     # Growth with the record's size and with the page count (generated records).
     nested = [(10, "nested:10"), (100, "nested:100"), (1000, "nested:1000")]
     per100 = {k: slope([(n, results[(k, c)]["seconds"]) for n, c in nested]) * 100 for k in ("transform", "xlsx", "pdf")}
@@ -208,11 +214,16 @@ def main() -> None:
     print(f"| --jobs 1 | {b['jobs1_s']:.1f} s | {b['jobs1_s']/b['records']:.2f} s | {b['peak_mib_full']:.0f} MiB |")
     print(f"| --jobs 2 | {b['jobs2_s']:.1f} s | {b['jobs2_s']/b['records']:.2f} s | {b['peak_mib_full_jobs2']:.0f} MiB |")
     print(f"| 2 workers / 1 worker | **{b['ratio']:.2f}x** | | {b['records']//2} records: {b['peak_mib_half']:.0f} MiB |")
+    bp = bid_result
+    print(f"\n| bid package to award decision (fakes, --jobs {bp['jobs']}) | wall (median) | requests (BC / TradeTapp) |")
+    print("|---|---|---|")
+    print(f"| {bp['bidders']} bidders: packets, bid-leveling.xlsx, award PDF | {bp['median_s']:.1f} s "
+          f"| {bp['requests_per_run']['buildingconnected']} / {bp['requests_per_run']['tradetapp']} |")
     print(f"\ngrowth per 100 nested items: transform {per100['transform']*1000:.1f} ms, workbook {per100['xlsx']*1000:.1f} ms, "
           f"PDF {per100['pdf']:.2f} s; PDF cost per page: {per_page:.2f} s")
     print(f"total benchmark time {time.perf_counter() - started:.0f} s")
     print(json.dumps({"machine": machine(), "results": {f"{k}|{c}": v for (k, c), v in results.items()},
-                      "batch": batch_result, "per100": per100, "per_page": per_page}))
+                      "batch": batch_result, "bidPackage": bid_result, "per100": per100, "per_page": per_page}))
 
 
 if __name__ == "__main__":

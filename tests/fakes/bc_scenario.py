@@ -299,6 +299,17 @@ def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: in
                     now, bidders, recipients)
 
 
+def coverages(now: datetime) -> list[dict[str, Any]]:
+    """Every bidder's insurance: the four required lines above the default minimums, valid 800 days (past the project end)."""
+    until = (now + timedelta(days=800)).date().isoformat()
+    lines = (("GENERAL_LIABILITY", "Travelers Casualty", 2_000_000, 4_000_000),
+             ("AUTOMOBILE_LIABILITY", "Travelers Casualty", 1_000_000, 1_000_000),
+             ("UMBRELLA_EXCESS", "Chubb", 10_000_000, 10_000_000),
+             ("WORKERS_COMPENSATION", "State Compensation Insurance Fund", 1_000_000, 1_000_000))
+    return [{"insuranceType": t, "carrier": c, "perOccurrenceLimit": o, "aggregateLimit": a,
+             "policyExpirationDate": until, "isNotApplicable": False} for t, c, o, a in lines]
+
+
 def _qualification(n: int, name: str, role: str, now: datetime) -> dict[str, Any]:
     expires = stamp(now + timedelta(days=240))
     record = make_record(n, name=name)
@@ -310,6 +321,7 @@ def _qualification(n: int, name: str, role: str, now: datetime) -> dict[str, Any
         record["osha300Results"] = [{"year": 2025, "totalNumberDeathsBoxG": 1, "totalNumberCasesDaysAwayBoxH": 3,
                                      "totalNumberCasesRestrictionTransferBoxI": 2, "otherRecordableCasesBoxJ": 6,
                                      "totalHoursWorked": 410_000}]
+    record["insuranceCoverages"] = coverages(now)
     record["csiCodesForWorkPerformed"] = [{"primaryCode": "26", "secondaryCode": "05", "tertiaryCode": "00",
                                            "codeDescription": "Common Work Results for Electrical"}]
     return record
