@@ -71,7 +71,8 @@ def bid_config(packages: list[PackageData], config: BuildConfig) -> BuildConfig:
             if cid in contexts:
                 continue  # a company on two packages: one packet, the first package's price
             value = prices.get(cid)
-            ctx_project = replace(project, value=None if value is None else _decimal(value))
+            ctx_project = replace(project, value=None if value is None else _decimal(value),
+                                  currency=ccy if value is not None else project.currency)  # the bid is in the project's currency
             contexts[cid] = replace(config.context, project=ctx_project, report_currency=ccy)
     return replace(config, context=replace(config.context, project=base), record_contexts=tuple(contexts.items()))
 
