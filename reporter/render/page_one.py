@@ -160,10 +160,6 @@ def page_one_evidence(report: Report, insurance_rows: Sequence[OverviewRow] = ()
     return keep[:1] if _text_lines(keep) + legal > _room(report, insurance_rows, page_size) else keep
 
 
-def _legal_row_lines(f: Any) -> int:
-    return _lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
-
-
 def legal_shown(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> int:
     """How many quoted answers the legal box shows: what fits next to the other blocks and
     ``MIN_FLAGS`` flags (none on a crowded page: the box is then one line pointing to "All flags")."""
