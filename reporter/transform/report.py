@@ -25,7 +25,7 @@ from reporter.transform.evidence import Finding, submitted_ago
 from reporter.transform.figures import capacity_checks, financial_figures, safety_figures
 from reporter.transform.findings import legal_findings, record_findings
 from reporter.transform.fx import FxRate, apply_rate
-from reporter.transform.gc_backlog import total_limit_backlog
+from reporter.transform.gc_backlog import BacklogBasis, total_limit_backlog
 from reporter.transform.model import Amounts, Company, QualificationDecision, Report, ReportContext
 from reporter.transform.money import Money, format_money, validate_currency
 from reporter.transform.privacy import mask_tax_fields, mask_tax_id
@@ -65,14 +65,7 @@ def build_report(record: Qualification, ctx: ReportContext, side: SideFiles | No
     safety = safety_figures(record, ctx.rules)
     financial = financial_figures(record, amounts, money)
     award, conversion, found = _award(ctx, report_ccy)
-    basis = None
-    if award is not None and amounts.internalTotalLimit is not None:
-        reported = amounts.currentEstimatedBacklog.value if amounts.currentEstimatedBacklog else None
-        basis = total_limit_backlog(ctx.gc_backlog, record.id, record.uniqueId, reported, report_ccy, ctx.fx, ctx.as_of)
-        if basis.finding is not None and ctx.gc_backlog is not None:  # a file without this sub's row
-            found.append(basis.finding)
-        elif basis.basis == "gc" and basis.amount is None:
-            found.append(Finding("capacity.unchecked", basis.note, {"check": "totalLimit", "currency": report_ccy}))
+    basis = _backlog_basis(record, amounts, ctx, report_ccy, award, found)
     gc_amount = basis.amount if basis is not None and basis.basis == "gc" else None
     capacity = capacity_checks(amounts, financial, award, ctx.rules, gc_amount,
                                total_limit_checkable=basis is None or basis.basis != "gc" or basis.amount is not None)
@@ -131,6 +124,22 @@ def build_report(record: Qualification, ctx: ReportContext, side: SideFiles | No
         backlog_note=basis.note if basis is not None else None,
         tradetapp=tradetapp,
     )
+
+
+def _backlog_basis(
+    record: Qualification, amounts: Amounts, ctx: ReportContext, currency: str, award: Decimal | None, found: list[Finding],
+) -> BacklogBasis | None:
+    """The backlog the internal total limit is checked with (``--gc-backlog``, else the sub's
+    own); appends to ``found`` when a GC file has no row for the sub or its rows cannot be converted."""
+    if award is None or amounts.internalTotalLimit is None:
+        return None
+    reported = amounts.currentEstimatedBacklog.value if amounts.currentEstimatedBacklog else None
+    basis = total_limit_backlog(ctx.gc_backlog, record.id, record.uniqueId, reported, currency, ctx.fx, ctx.as_of)
+    if basis.finding is not None and ctx.gc_backlog is not None:  # a file without this sub's row
+        found.append(basis.finding)
+    elif basis.basis == "gc" and basis.amount is None:
+        found.append(Finding("capacity.unchecked", basis.note, {"check": "totalLimit", "currency": currency}))
+    return basis
 
 
 def _award(ctx: ReportContext, currency: str) -> tuple[Decimal | None, AwardConversion | None, list[Finding]]:
