@@ -22,14 +22,13 @@ from reporter.config import BuildConfig
 from reporter.dates import format_iso, parse_api_datetime
 from reporter.deliver.files import slugify as slug
 from reporter.deliver.manifest import (
-    BidderEntry,
-    BidPackageEntry,
     FileEntry,
     Item,
     read_manifest,
     write_in_folder,
     write_manifest,
 )
+from reporter.deliver.manifest_bids import BidderEntry, BidPackageEntry
 from reporter.jsonio import dumps_exact
 from reporter.render.award import render_award
 from reporter.render.bid_leveling import render_bid_leveling

@@ -23,7 +23,7 @@ def stage_of(module: str) -> str:
         return "transform"  # the section registry: read by transform and render
     if name in ("config",):
         return "render"  # build settings: render options, contexts; below delivery
-    if name in ("pipeline", "progress", "rebuild") or name.startswith("batch"):
+    if name in ("pipeline", "progress", "rebuild", "bid_batch") or name.startswith("batch"):
         return "batch"
     if name in ("cli", "__main__"):
         return "commands"

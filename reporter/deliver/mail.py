@@ -27,7 +27,6 @@ import jinja2
 from reporter import __version__
 from reporter.deliver.files import slugify
 from reporter.deliver.manifest import (
-    BidPackageEntry,
     FileProblem,
     Item,
     Manifest,
@@ -36,6 +35,7 @@ from reporter.deliver.manifest import (
     read_verified,
     refusal,
 )
+from reporter.deliver.manifest_bids import BidPackageEntry
 from reporter.errors import DeliveryError, UsageError
 from reporter.fsio import atomic_write
 from reporter.render.assets import asset_dir

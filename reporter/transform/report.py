@@ -40,18 +40,9 @@ def build_report(record: Qualification, ctx: ReportContext, side: SideFiles | No
     """Normalise one record (with the TradeTapp financials and flags ``side`` saved or fetched with it). Raises ``CurrencyError`` (a ``ReporterError``) for a currency that is
     not ISO 4217 or a conversion without a rate; nothing else for any record of valid shape."""
     zone = get_zone(ctx.timezone)
-    where = f"record {record.id or '(no id)'}: submissionCurrency"
     submitted = record.submissionCurrency
     currency_assumed = submitted is None or not submitted.strip()
-    sub_ccy = ASSUMED_CURRENCY if submitted is None or currency_assumed else validate_currency(submitted, where=where)
-    report_ccy = validate_currency(ctx.report_currency, where="--currency") if ctx.report_currency else sub_ccy
-    fx_rate: FxRate | None = None
-    if report_ccy != sub_ccy:
-        if ctx.fx is None:
-            raise CurrencyError(
-                f"record {record.id or '(no id)'}: amounts are in {sub_ccy}; converting to {report_ccy} needs --fx-rates"
-            )
-        fx_rate = ctx.fx.lookup(sub_ccy, report_ccy, ctx.as_of)
+    sub_ccy, report_ccy, fx_rate = _currencies(record, ctx, currency_assumed)
 
     def money(amount: Decimal | None) -> Money | None:
         if amount is None:
@@ -124,6 +115,22 @@ def build_report(record: Qualification, ctx: ReportContext, side: SideFiles | No
         backlog_note=basis.note if basis is not None else None,
         tradetapp=tradetapp,
     )
+
+
+
+def _currencies(record: Qualification, ctx: ReportContext, assumed: bool) -> tuple[str, str, FxRate | None]:
+    """The record's currency, the report's, and the rate between them (None when they are the same)."""
+    submitted = record.submissionCurrency
+    where = f"record {record.id or '(no id)'}: submissionCurrency"
+    sub_ccy = ASSUMED_CURRENCY if submitted is None or assumed else validate_currency(submitted, where=where)
+    report_ccy = validate_currency(ctx.report_currency, where="--currency") if ctx.report_currency else sub_ccy
+    if report_ccy == sub_ccy:
+        return sub_ccy, report_ccy, None
+    if ctx.fx is None:
+        raise CurrencyError(
+            f"record {record.id or '(no id)'}: amounts are in {sub_ccy}; converting to {report_ccy} needs --fx-rates"
+        )
+    return sub_ccy, report_ccy, ctx.fx.lookup(sub_ccy, report_ccy, ctx.as_of)
 
 
 def _backlog_basis(
