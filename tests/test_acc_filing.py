@@ -14,7 +14,7 @@ from reporter.api.http import Limits
 from reporter.api.tokens import StaticToken
 from reporter.cli import main
 from reporter.deliver.acc_filing import Filer, FilingRequest, file_folder
-from reporter.deliver.manifest import read_manifest
+from reporter.deliver.manifest import FileEntry, read_manifest
 from reporter.deliver.manifest_acc import filed_entries
 from tests.fakes.aps_data import READ_ONLY_TOKEN, ApsFaults, FakeApsData
 from tests.fakes.bc_scenario import ACC_HUB, ACC_PROJECT, make_bid_package_scenario
@@ -361,10 +361,10 @@ def test_every_file_option_is_in_the_readme(capsys):
 
 def test_filed_entries_take_other_listed_files_but_never_kept_sources(folder):
     manifest = read_manifest(folder)
-    manifest.extra["bidPackages"] = [{"id": "p1", "projectId": "x", "bidLeveling": {
-        "path": "bid-leveling.xlsx", "sha256": "a" * 64, "bytes": 3}, "award": [
-        {"path": "award.pdf", "sha256": "b" * 64, "bytes": 4}, {"path": "sources/raw.json", "sha256": "c" * 64,
-                                                                 "bytes": 5}]}]
+    # A bid-package folder's manifest lists these beside the items (reporter.bid_batch).
+    manifest.bid_leveling = FileEntry("bid-leveling.xlsx", "a" * 64, 3)
+    manifest.awards = {"p1": FileEntry("award.pdf", "b" * 64, 4)}
+    manifest.bid_sources = [FileEntry("sources/raw.json", "c" * 64, 5)]
     paths = [e.path for e in filed_entries(manifest)]
     assert "bid-leveling.xlsx" in paths and "award.pdf" in paths
     assert not any(p.startswith("sources/") for p in paths)
@@ -396,7 +396,10 @@ def test_signed_uploads_retry_5xx_and_refuse_plain_http_away_from_this_machine()
 
 def test_bid_package_mode_reads_the_projects_link_or_says_it_is_missing(folder, aps, bc, scenario, capsys):
     doc = json.loads((folder / "manifest.json").read_text())
-    doc["bidPackages"] = {"main": {"projectId": scenario.project_id, "name": "Electrical"}}
+    # The manifest's bidPackages as reporter build --bid-package writes them (README): a list.
+    doc["bidPackages"] = [{"id": None, "name": "Electrical", "number": None, "projectId": scenario.project_id,
+                           "projectName": None, "currency": "USD", "bidsDueAt": None, "apparentLow": None,
+                           "lowestQualified": None, "bidders": []}]
     (folder / "manifest.json").write_text(json.dumps(doc, indent=2))
     assert _cli(folder, aps, bc, "--dry-run") == 0, capsys.readouterr().err
     assert "Project Files/Prequalification/Electrical/" in capsys.readouterr().out

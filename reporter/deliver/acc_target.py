@@ -89,7 +89,8 @@ def _plain(value: Any) -> Any:
 
 def bid_packages(manifest: Manifest) -> list[PackageRef]:
     """The bid packages a folder was built from (``bidPackages``, typed or not); none without."""
-    raw = _plain(getattr(manifest, "bid_packages", None)) or manifest.extra.get("bidPackages")
+    typed = [p.to_json() for p in manifest.bid_packages]  # the README's shape, camelCase keys
+    raw: Any = typed or manifest.extra.get("bidPackages")
     if isinstance(raw, dict):
         raw = list(raw.values()) if all(isinstance(v, dict) for v in raw.values()) else [raw]
     out: list[PackageRef] = []

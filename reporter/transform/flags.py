@@ -134,7 +134,8 @@ def _qualification(out: _Flags, q: QualificationDecision, ctx: ReportContext) ->
     elif status == "EXPIRED":
         when = f" on {day}" if day else ""
         out.add("qualification.expired",
-                f"Qualification EXPIRED{when} (was {q.pre_expiration_status or 'unknown'} before)",
+                f"Qualification EXPIRED{when}" + (f" (was {q.pre_expiration_status} before)"
+                                                   if q.pre_expiration_status else ""),
                 status=status, dateExpires=day, preExpirationStatus=q.pre_expiration_status)
     elif status is None:
         out.add("qualification.missing", "No qualification status on the record", status=None)

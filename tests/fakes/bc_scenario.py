@@ -310,6 +310,24 @@ def coverages(now: datetime) -> list[dict[str, Any]]:
              "policyExpirationDate": until, "isNotApplicable": False} for t, c, o, a in lines]
 
 
+def current_evidence(now: datetime, *, with_osha: bool = True) -> dict[str, Any]:
+    """A submission a PM would call current: updated three weeks before ``now``, EMR, OSHA 300A and
+    revenue for the last three full years (an electrical sub's TRIR about 1.5, below its trade's)."""
+    years = range(now.year - 3, now.year)
+    out: dict[str, Any] = {
+        "updatedAt": stamp(now - timedelta(days=21)), "submittedAt": stamp(now - timedelta(days=22)),
+        "experienceModificationRatings": [{"year": y, "experienceModificationRating": Decimal(e)}
+                                          for y, e in zip(years, ("0.88", "0.85", "0.82"), strict=True)],
+        "annualVolumeRevenues": [{"year": y, "estimatedVolumeRevenue": v}
+                                 for y, v in zip(years, (14_500_000, 16_200_000, 17_800_000), strict=True)],
+    }
+    if with_osha:
+        out["osha300Results"] = [{"year": y, "totalNumberDeathsBoxG": 0, "totalNumberCasesDaysAwayBoxH": 0,
+                                  "totalNumberCasesRestrictionTransferBoxI": 1, "otherRecordableCasesBoxJ": 1,
+                                  "totalHoursWorked": 260_000} for y in years]
+    return out
+
+
 def _qualification(n: int, name: str, role: str, now: datetime) -> dict[str, Any]:
     expires = stamp(now + timedelta(days=240))
     record = make_record(n, name=name)
@@ -322,6 +340,7 @@ def _qualification(n: int, name: str, role: str, now: datetime) -> dict[str, Any
                                      "totalNumberCasesRestrictionTransferBoxI": 2, "otherRecordableCasesBoxJ": 6,
                                      "totalHoursWorked": 410_000}]
     record["insuranceCoverages"] = coverages(now)
+    record.update(current_evidence(now, with_osha=role != "red-low"))
     record["csiCodesForWorkPerformed"] = [{"primaryCode": "26", "secondaryCode": "05", "tertiaryCode": "00",
                                            "codeDescription": "Common Work Results for Electrical"}]
     return record
