@@ -91,8 +91,11 @@ def test_safety_flags_and_fatality_lookback_from_the_as_of_year():
                                                "threshold": D("3.6")}
     assert by["safety.low_hours"].evidence == {"year": 2024, "hoursWorked": 60000, "threshold": 100000}
     assert by["safety.no_hours"].evidence == {"year": 2023, "hoursWorked": 0}
-    assert "safety.emr_missing" in rules_of(build(experienceModificationRatings=[]))
-    assert "safety.osha_missing" in rules_of(build(osha300Results=None))
+    # Issue 15: missing evidence is medium (evidence.*), said once: the round-1 low flag is not repeated.
+    assert rules_of(build(experienceModificationRatings=[])).count("evidence.emr_missing") == 1
+    assert "safety.emr_missing" not in rules_of(build(experienceModificationRatings=[]))
+    assert "evidence.osha_missing" in rules_of(build(osha300Results=None))
+    assert "safety.osha_missing" not in rules_of(build(osha300Results=None))
 
 
 def test_insurance_required_types_minimums_and_expiry_against_project_end():

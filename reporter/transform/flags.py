@@ -122,7 +122,13 @@ def evaluate(
     if currency_assumed:
         out.add("money.currency_assumed", "No submissionCurrency on the record: amounts taken as USD",
                 submissionCurrency=submitted_currency, assumed="USD")
-    return sorted(out.items, key=lambda f: (_ORDER.get(f.severity, 3), PRIORITY.get(f.rule, 999)))
+    # The round-2 evidence rule says the same as the round-1 one, at the severity that counts: once is enough.
+    said = {f.rule for f in out.items}
+    items = [f for f in out.items if _SAID_BY.get(f.rule) not in said]
+    return sorted(items, key=lambda f: (_ORDER.get(f.severity, 3), PRIORITY.get(f.rule, 999)))
+
+
+_SAID_BY = {"safety.emr_missing": "evidence.emr_missing", "safety.osha_missing": "evidence.osha_missing"}
 
 
 def _qualification(out: _Flags, q: QualificationDecision, ctx: ReportContext) -> None:
