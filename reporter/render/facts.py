@@ -61,7 +61,7 @@ FACT_GROUPS: dict[str, tuple[FactSpec, ...]] = {
         _company("Application detail", "applicationDetail", "enum"),
         _company("Year founded", "yearFounded", "year"),
         _company("State / province founded", "stateFounded"),
-        _company("Tax id type", "taxIdType", "code"),
+        _company("Tax id type", "taxIdType", "enum"),
         _company("Tax id", "federalTaxId", "code"),
         _company("Submission currency", "submissionCurrency", "code"),
         _company("Home office employees", "numberOfHomeOfficeEmployees", "int"),

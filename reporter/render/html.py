@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from reporter import __version__
 from reporter.dates import WholeDay, get_zone
-from reporter.render import charts
+from reporter.render import charts, labels
 from reporter.render.assets import asset_dir
 from reporter.render.facts import company_fact_groups
 from reporter.render.options import PAGE_SIZES, RenderOptions
@@ -171,10 +172,28 @@ def _ratio(value: Any) -> str:
 
 
 def _label(value: Any) -> str:
-    """An enum code as words: ``QUALIFIED_WITH_EXCEPTIONS`` -> ``Qualified with exceptions``."""
-    if not value:
-        return NOT_PROVIDED
-    return str(value).replace("_", " ").capitalize()
+    """An enum code as words through the one label table (``reporter.render.labels``):
+    ``QUALIFIED_WITH_EXCEPTIONS`` -> ``Qualified with exceptions``."""
+    return labels.label(value, NOT_PROVIDED)
+
+
+def _enum_cell(value: Any) -> Any:
+    """A table cell's text: a value that is a whole code becomes words; other text unchanged."""
+    return labels.label(value) if labels.is_code(value) else value
+
+
+_BREAK_AFTER = frozenset("@._-/")
+
+
+def _breakable(value: Any) -> Markup:
+    """An e-mail address, web address or file name that may wrap only after ``@ . _ - /`` (never
+    inside a word: "...@autodesk.c / om"). Every piece is escaped; only ``<wbr>`` is added."""
+    out = Markup("")
+    for ch in "" if value is None else str(value):
+        out += escape(ch)
+        if ch in _BREAK_AFTER:
+            out += Markup("<wbr>")
+    return out
 
 
 def _localtime(value: Any, zone: tzinfo) -> str:
@@ -213,6 +232,10 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         text=_text,
         phone=_phone,
         label=_label,
+        words=labels.in_words,
+        enum_cell=_enum_cell,
+        breakable=_breakable,
+        known_label=lambda v: labels.LABELS.get(v, v) if isinstance(v, str) else v,
         clip=clip,
         ratio=_ratio,
         money_short=_money_short,

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from reporter import __version__
 from reporter.dates import get_zone
+from reporter.render.labels import in_words
 from reporter.render.xlsx_cells import clean_text, write_typed
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
@@ -44,7 +45,7 @@ def _count(sev: str):
 
 
 def _messages(rules: tuple[str, ...]):
-    return lambda r: "; ".join(f.message for f in r.flags if f.rule in rules) or None
+    return lambda r: "; ".join(in_words(f.message) for f in r.flags if f.rule in rules) or None
 
 
 def _earliest_expiry(r: Report) -> date | None:

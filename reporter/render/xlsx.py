@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from reporter import __version__
 from reporter.dates import get_zone
+from reporter.render import labels
 from reporter.render.options import RenderOptions
 from reporter.render.xlsx_cells import (
     DATE_FORMAT,
@@ -213,7 +214,7 @@ def _flags_sheet(ws, book: _Book, flags) -> None:
             sev.fill = SEVERITY_FILL[flag.severity]
         set_text(ws.cell(row=r, column=2), flag.rule)
         msg = ws.cell(row=r, column=3)
-        set_text(msg, flag.message)
+        set_text(msg, labels.in_words(flag.message))
         msg.alignment = WRAP
         ev = ws.cell(row=r, column=4)
         set_text(ev, "; ".join(f"{k}={_evidence(v)}" for k, v in flag.evidence.items()))

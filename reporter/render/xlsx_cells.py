@@ -27,6 +27,7 @@ from typing import Any
 from openpyxl.styles import Alignment, Font
 
 from reporter import dates as _dates
+from reporter.render import labels
 from reporter.sections import KINDS
 from reporter.transform.money import Money, minor_units
 
@@ -177,9 +178,15 @@ def link_target(value: str, kind: str) -> str | None:
     return None
 
 
+# Text kinds a person reads: a value that is a whole enum code is written as words (code columns keep codes).
+_WORD_KINDS = frozenset({"text", "status", "enum", "longtext"})
+
+
 def write_typed(cell, value: Any, kind: str, zone) -> None:
     """``write_value`` plus the writer-only kinds (``ratio``: 0.00"x", ``fxrate``) and the
     alignment of the kind (long text wraps, booleans centred)."""
+    if kind in _WORD_KINDS and labels.is_code(value):
+        value = labels.label(value)
     if kind == "fxrate" and value is not None:
         write_number(cell, value, RATE_FORMAT, exact=False)
     elif kind == "ratio" and value is not None:
