@@ -164,11 +164,12 @@ def _textdir(value: Any) -> str:
 
 
 def _ratio(value: Any) -> str:
-    """A capacity ratio for page one: ``0.24x``, ``40.0x``; beyond 999 just ``>999x``."""
+    """A capacity ratio as the flags and the workbooks write it: ``0.24x``, ``2.1x``, ``40.0x``;
+    beyond 999 just ``>999x``."""
     v = Decimal(value)
     if v > 999:
         return ">999x"
-    return f"{v:.1f}x" if v >= 10 else f"{v:.2f}x"
+    return f"{v:.1f}x" if v >= 1 else f"{v:.2f}x"
 
 
 def _label(value: Any) -> str:

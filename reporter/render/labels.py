@@ -51,13 +51,6 @@ LABELS: dict[str, str] = {
     "ADDENDUM": "Addendum",
     "CERTIFICATION": "Certification",
     "TEXT": "Text",
-    # Verdicts and severities
-    "GREEN": "Green",
-    "AMBER": "Amber",
-    "RED": "Red",
-    "HIGH": "High",
-    "MEDIUM": "Medium",
-    "LOW": "Low",
 }
 
 # Words kept in capitals when an unknown code is turned into words.

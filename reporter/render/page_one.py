@@ -129,3 +129,18 @@ def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], p
             break
         shown += 1
     return max(shown, MIN_FLAGS)
+
+
+def trade_summary(report: Report, limit: int = 4) -> str | None:
+    """The trade as CSI divisions: ``03 Cast-in-place concrete; 09 Gypsum board`` (each division
+    once, with the first description given for it; ``and N more`` past ``limit``)."""
+    seen: dict[str, str] = {}
+    for row in report.sections.get("csiCodes", []):
+        code = str(row.get("primaryCode") or "").strip()
+        if code and code not in seen:
+            seen[code] = str(row.get("codeDescription") or "").strip()
+    if not seen:
+        return None
+    parts = [f"{k} {v}".strip() for k, v in list(seen.items())[:limit]]
+    more = len(seen) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

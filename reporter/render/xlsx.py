@@ -39,6 +39,7 @@ from reporter.render.xlsx_cells import (
     write_value,
 )
 from reporter.render.xlsx_facts import Fact, company_facts, summary_facts
+from reporter.render.xlsx_print import finish_sheet
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, fit_width, safe_sheet_name, write_header
 from reporter.sections import SECTIONS, SectionSpec, sheet_columns
@@ -168,6 +169,7 @@ def _table_sheet(ws, book: _Book, key: str, cols: list[SheetColumn], rows: list[
         for i, col in enumerate(cols, start=1):
             write_typed(ws.cell(row=r, column=i), col.get(row), col.kind, zone)
     add_table(ws, key, len(cols), len(rows), book.tables)
+    finish_sheet(ws)
 
 
 def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *, with_field: bool) -> None:
@@ -203,6 +205,7 @@ def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *,
             rd = ws.cell(row=r, column=col + 2)
             rd.value, rd.number_format = c.rate_date, DATE_FORMAT
     add_table(ws, key, len(headers), len(facts), book.tables)
+    finish_sheet(ws)
 
 
 def _flags_sheet(ws, book: _Book, flags) -> None:
@@ -220,6 +223,7 @@ def _flags_sheet(ws, book: _Book, flags) -> None:
         set_text(ev, "; ".join(f"{k}={_evidence(v)}" for k, v in flag.evidence.items()))
         ev.alignment = WRAP
     add_table(ws, "flags", 4, len(flags), book.tables)
+    finish_sheet(ws)
 
 
 def _evidence(v: Any) -> str:
