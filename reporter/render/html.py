@@ -38,19 +38,24 @@ from reporter.render.assets import asset_dir
 from reporter.render.facts import company_fact_groups
 from reporter.render.options import PAGE_SIZES, RenderOptions
 from reporter.render.page_one import (
-    INSURANCE_ROWS,
-    TEMPLATE_LIMITS,
     MissingCoverage,
     clip,
+    emr_years,
     insurance_overview,
-    page_one_flag_count,
+    osha_years,
+    page_one_flags,
     safety_years,
+    trade_summary,
+    verdict_reasons,
+    year_span,
 )
+from reporter.render.page_one_fit import fit_page_one
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
 from reporter.transform.money import Money, format_compact, format_money
 
 NOT_PROVIDED = "not provided"
+HEADER_MAX = 60  # the company name in the running header of every page
 
 
 def _money_filter(ctx_locale: str) -> Callable[[Any], str]:
@@ -134,12 +139,13 @@ def _phone(value: Any) -> str:
 
 
 def _money_short(value: Any) -> str:
-    """Page one's dense figures: ``USD 12.0M``; ``not provided`` when missing."""
+    """Page one's dense figures under a currency header: ``12.0M`` (no symbol, no code: one
+    money style per table); ``not provided`` when missing."""
     if value is None:
         return NOT_PROVIDED
     if isinstance(value, Money):
         amount, ccy = value.display
-        return format_compact(amount, ccy)
+        return format_compact(amount, ccy).split(" ", 1)[1]
     return str(value)
 
 
@@ -223,6 +229,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
     zone = get_zone(tz)
     env.filters.update(
         money=_money_filter(locale),
+        prose_money=lambda v, ccy: NOT_PROVIDED if v is None else format_money(Decimal(v), ccy, locale),
         integer=_integer,
         year=_year,
         number=_number,
@@ -245,7 +252,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         rawjson=lambda v: json.dumps(v, ensure_ascii=False, default=str),
     )
     env.tests["missing"] = lambda v: isinstance(v, MissingCoverage)
-    env.globals.update(TEMPLATE_LIMITS, KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED)
+    env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX)
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     names = set(env.list_templates(filter_func=lambda n: n.startswith("sections/")))
     env.globals["custom_sections"] = frozenset(s.key for s in SECTIONS if f"sections/{s.key}.html.j2" in names)
@@ -275,11 +282,13 @@ def read_styles(options: RenderOptions) -> str:
 
 
 def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None) -> str:
+    """The packet's HTML, with as much of page one as one page holds (measured:
+    ``reporter.render.page_one_fit``)."""
     options = options or RenderOptions()
     env = env or environment(report.locale, report.timezone, options.templates)
     template = env.get_template("packet.html.j2")
-    insurance = insurance_overview(report)
-    return template.render(
+    flags = page_one_flags(report)
+    context = dict(
         r=report,
         sections=SECTIONS,
         facts=company_fact_groups(report),
@@ -287,12 +296,18 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         logo=_data_url(Path(options.logo)) if options.logo else None,
         version=__version__,
         charts=charts.page_one_charts(report),
-        insurance_overview=insurance,
-        insurance_shown=INSURANCE_ROWS,
-        flags_shown=page_one_flag_count(report, insurance, options.page_size),
+        insurance_overview=insurance_overview(report),
+        page_one_flags=flags,
+        reasons=verdict_reasons(report),
+        emr_years=emr_years(report),
+        osha_years=osha_years(report),
         safety_years=safety_years(report),
+        year_span=year_span,
+        trade=trade_summary(report),
         capacity={c.key: c for c in report.capacity},
     )
+    fit, _ = fit_page_one(lambda f: template.render(context, fit=f, page_one_only=True), len(flags))
+    return template.render(context, fit=fit, page_one_only=False)
 
 
 def render_html_bytes(report: Report, options: RenderOptions) -> bytes:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from reporter.errors import RenderError
 from reporter.render.options import DEFAULT_VARIANT
 
-__all__ = ["DEFAULT_VARIANT", "PdfResult", "render_pdf", "variants"]
+__all__ = ["DEFAULT_VARIANT", "PdfResult", "locked_fetcher", "render_pdf", "variants"]
 
 
 def variants() -> list[str]:
@@ -25,7 +25,7 @@ def variants() -> list[str]:
     return sorted(v for v in VARIANTS if v != "debug") + ["none"]
 
 
-def _locked_fetcher():
+def locked_fetcher():
     """A WeasyPrint URL fetcher that loads ``data:`` URLs only and records what it refused."""
     from weasyprint.urls import URLFetcher
 
@@ -59,7 +59,7 @@ def render_pdf(
     """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples."""
     import weasyprint
 
-    fetcher = _locked_fetcher()
+    fetcher = locked_fetcher()
     blocked = fetcher.blocked
 
     warnings: list[str] = []
