@@ -13,6 +13,14 @@ from pathlib import Path
 DEFAULT_VARIANT = "pdf/a-3b"
 
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+# Countries that print on US Letter (the rest of the world: A4).
+LETTER_COUNTRIES = frozenset({"US", "CA"})
+
+
+def default_page_size(locale: str | None) -> str:
+    """``letter`` for en_US and en_CA (any US or Canadian locale), ``a4`` elsewhere."""
+    parts = (locale or "").replace("-", "_").split("_")
+    return "letter" if len(parts) > 1 and parts[1].upper() in LETTER_COUNTRIES else "a4"
 
 
 @dataclass(frozen=True)
