@@ -49,7 +49,7 @@ from reporter.render.page_one import (
     verdict_reasons,
     year_span,
 )
-from reporter.render.page_one_fit import fit_page_one
+from reporter.render.page_one_fit import Fit, fit_page_one
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
 from reporter.transform.money import Money, format_compact, format_money
@@ -281,9 +281,10 @@ def read_styles(options: RenderOptions) -> str:
     return css
 
 
-def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None) -> str:
+def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None,
+                fit: Fit | None = None) -> str:
     """The packet's HTML, with as much of page one as one page holds (measured:
-    ``reporter.render.page_one_fit``)."""
+    ``reporter.render.page_one_fit``); ``fit`` given: page one as that says, not measured."""
     options = options or RenderOptions()
     env = env or environment(report.locale, report.timezone, options.templates)
     template = env.get_template("packet.html.j2")
@@ -306,7 +307,8 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         trade=trade_summary(report),
         capacity={c.key: c for c in report.capacity},
     )
-    fit, _ = fit_page_one(lambda f: template.render(context, fit=f, page_one_only=True), len(flags))
+    if fit is None:
+        fit, _ = fit_page_one(lambda f: template.render(context, fit=f, page_one_only=True), len(flags))
     return template.render(context, fit=fit, page_one_only=False)
 
 

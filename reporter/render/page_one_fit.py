@@ -11,14 +11,17 @@ page one WeasyPrint lays out on one page, found in a fixed order of shortening:
    rows; a shorter company name.
 
 The layout is WeasyPrint's own (``HTML(...).render()``), with the same locked URL fetcher as the
-PDF (``data:`` URLs only). A layout of page one costs about 60-120 ms on this machine class; a
-record that fits costs one, an extreme one about eight.
+PDF (``data:`` URLs only). The PDF renderer lays the whole packet out once with everything in full
+and keeps that layout when page one held (``page_one_kept``): the usual packet costs nothing
+extra. Only a page one that spilled is fitted here, at about 0.6-0.8 s a layout of page one on
+this machine class (one to start, then about log2(flags) more per shortening step).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 MIN_FLAGS = 1
 
@@ -52,6 +55,16 @@ def page_count(html: str) -> int:
     from reporter.render.pdf import locked_fetcher
 
     return len(weasyprint.HTML(string=html, base_url=None, url_fetcher=locked_fetcher()).render().pages)
+
+
+def page_one_kept(document: Any) -> bool:
+    """Whether a laid-out packet kept page one on one page: its sign-off (``#signoff``) is on
+    the first page and the details (``#company``) are not. A page one without a sign-off (an
+    override template) is taken as it is."""
+    pages = [set(p.anchors) for p in document.pages]
+    if not any("signoff" in a for a in pages):
+        return True
+    return "signoff" in pages[0] and "company" not in pages[0]
 
 
 def fit_page_one(render: Callable[[Fit], str], n_flags: int,
