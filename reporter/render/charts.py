@@ -47,6 +47,12 @@ def _text(x: float, y: float, s: str, *, size: float = 7, anchor: str = "middle"
     )
 
 
+def _label_size(texts: Sequence[str], room: float, size: float) -> float:
+    """A font size at which the longest label fits ``room`` user units (about 0.56 em a digit)."""
+    longest = max((len(t) for t in texts), default=1)
+    return max(4.0, min(size, room / (0.56 * longest)))
+
+
 def grouped_bar_chart(
     title: str,
     labels: Sequence[str],
@@ -55,18 +61,31 @@ def grouped_bar_chart(
     fmt: Callable[[Number], str] = lambda v: f"{_num(v):.2f}",
     reference: tuple[Number, str] | None = None,
     colour_for: Callable[[Number], str | None] | None = None,
+    marked: Sequence[bool] | None = None,
 ) -> str:
-    """Bars per label (one per series), value printed above each bar, optional dashed reference line."""
+    """Bars per label (one per series), the values stacked above each group (never on a bar, a
+    line or each other), an optional dashed reference line whose label sits in the right margin.
+    ``marked`` labels (low-hours years) are hatched and do not set the scale; a marked bar taller
+    than the scale is cut at the top with a break mark."""
     right = RIGHT + (REF_MARGIN if reference is not None else 0)
     plot_w, plot_h = WIDTH - LEFT - right, HEIGHT - TOP - BOTTOM
     base_y = TOP + plot_h
-    values = [_num(v) for s in series for v in s.values if v is not None]
-    top = max(values + ([_num(reference[0])] if reference else []) + [0.0])
-    top = top * 1.15 if top > 0 else 1.0
+    n = max(len(labels), 1)
+    marks = list(marked or []) + [False] * n
+    scale = [_num(v) for s in series for i, v in enumerate(s.values) if v is not None and not marks[i]]
+    if not scale:
+        scale = [_num(v) for s in series for v in s.values if v is not None]
+    top = max(scale + ([_num(reference[0])] if reference else []) + [0.0])
+    line_h = 6.5
+    headroom = 1.1 + 0.12 * len(series)
+    top = top * headroom + (line_h * (len(series) - 1)) / plot_h * top if top > 0 else 1.0
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">',
         f"<title>{escape(title)}</title>",
+        '<defs><pattern id="hatch" width="3" height="3" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="3" height="3" fill="#ffffff"/>'
+        '<line x1="0" y1="0" x2="0" y2="3" stroke="#7a8899" stroke-width="1.4"/></pattern></defs>',
         _text(LEFT, 9, title, size=8.5, anchor="start", fill="#14365d", weight="bold"),
     ]
     if len(series) > 1:  # legend, right-aligned beside the title
@@ -79,30 +98,48 @@ def grouped_bar_chart(
     parts.append(
         f'<line x1="{LEFT}" y1="{base_y}" x2="{WIDTH - right}" y2="{base_y}" stroke="#888" stroke-width="0.6"/>'
     )
-    n = max(len(labels), 1)
     slot = plot_w / max(n, MIN_SLOTS)
     x_start = LEFT + (plot_w - slot * n) / 2  # centre the bars when there are few years
     group_w = slot * 0.72
     bar_w = group_w / max(len(series), 1)
+    texts = [fmt(v) for s in series for v in s.values if v is not None]
+    size = _label_size(texts, slot - 1, 6 if len(series) > 1 else 6.5)
+    ry = base_y - _num(reference[0]) / top * plot_h if reference is not None else None
     for i, label in enumerate(labels):
         x0 = x_start + i * slot + (slot - group_w) / 2
+        cx_group = x_start + i * slot + slot / 2
+        tallest = base_y
         for j, s in enumerate(series):
             v = s.values[i] if i < len(s.values) else None
             x = x0 + j * bar_w
-            cx = x + bar_w / 2
             if v is None:
-                parts.append(_text(cx, base_y - 2, "n/a", size=5.5, cls="na", fill="#888"))
+                parts.append(_text(x + bar_w / 2, base_y - 2, "n/a", size=5.5, cls="na", fill="#888"))
                 continue
             h = max(_num(v) / top * plot_h, 0.0)
-            fill = (colour_for(v) if colour_for else None) or s.colour
+            cut = h > plot_h
+            h = min(h, plot_h)
+            fill = "url(#hatch)" if marks[i] else (colour_for(v) if colour_for else None) or s.colour
+            stroke = f' stroke="{s.colour}" stroke-width="0.6"' if marks[i] else ""
             parts.append(
-                f'<rect class="bar" x="{x + 0.5:.1f}" y="{base_y - h:.1f}" width="{max(bar_w - 1, 0.5):.1f}" '
-                f'height="{h:.1f}" fill="{fill}"/>'
+                f'<rect class="bar{" marked" if marks[i] else ""}" x="{x + 0.5:.1f}" y="{base_y - h:.1f}" '
+                f'width="{max(bar_w - 1, 0.5):.1f}" height="{h:.1f}" fill="{fill}"{stroke}/>'
             )
-            parts.append(_text(cx, base_y - h - 1.5, fmt(v), size=6 if len(series) > 1 else 6.5))
-        parts.append(_text(x_start + i * slot + slot / 2, base_y + 9, label, size=7, fill="#444"))
-    if reference is not None:
-        ry = base_y - _num(reference[0]) / top * plot_h
+            if cut:  # the bar goes beyond the scale: a white break across its top
+                parts.append(f'<line class="cut" x1="{x:.1f}" y1="{base_y - h + 4:.1f}" x2="{x + bar_w:.1f}" '
+                             f'y2="{base_y - h + 2:.1f}" stroke="#ffffff" stroke-width="1.6"/>')
+            tallest = min(tallest, base_y - h)
+        # The values of the group, stacked above its tallest bar, one line per series.
+        shown = [(s, s.values[i]) for s in series if i < len(s.values) and s.values[i] is not None]
+        lowest = tallest - 1.5
+        if ry is not None and lowest - line_h * len(shown) - 1 < ry + 1.5 and lowest + 1.5 > ry - line_h * 0.2:
+            lowest = min(lowest, ry - 2.0)  # the reference line would cross a value: above it
+        lowest = max(lowest, TOP - 4 + line_h * len(shown))
+        for k, (s, v) in enumerate(reversed(shown)):
+            colour = "#333" if len(series) == 1 else s.colour if s.colour != COLOURS[1] else "#4f6f96"
+            parts.append(_text(cx_group, lowest - k * line_h, fmt(v), size=size, cls="value", fill=colour))
+        mark = "*" if marks[i] else ""
+        parts.append(_text(cx_group, base_y + 9, label + mark, size=7, fill="#444"))
+    if ry is not None and reference is not None:
         parts.append(
             f'<line class="reference" x1="{LEFT}" y1="{ry:.1f}" x2="{WIDTH - right}" y2="{ry:.1f}" '
             f'stroke="{BAD}" stroke-width="0.7" stroke-dasharray="3,2"/>'
@@ -154,6 +191,7 @@ def trir_dart_chart(report: Report) -> str | None:
         "TRIR / DART by year",
         [str(y.year) for y in years],
         [Series("TRIR", [y.trir for y in years], COLOURS[0]), Series("DART", [y.dart for y in years], COLOURS[1])],
+        marked=[y.low_hours or y.no_hours for y in years],
     )
 
 
