@@ -58,6 +58,9 @@ _ACRONYMS = frozenset({"US", "USA", "CA", "GC", "EMR", "OSHA", "TRIR", "DART", "
                        "EIN", "DBA", "LOC", "CSI", "NAICS", "BLS", "ID", "LLC", "MBE", "WBE", "DBE", "SBE"})
 # A code in running text: two or more capitalised words joined by underscores.
 CODE_IN_TEXT = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+# A known one-word status in capitals inside a sentence ("expired ... (was QUALIFIED before)").
+_STATUS_WORDS = frozenset({"QUALIFIED", "DENIED", "EXPIRED", "PENDING", "UNDECIDED", "SUBMITTED", "APPROVED"})
+WORD_IN_TEXT = re.compile(r"\b(?:" + "|".join(sorted(_STATUS_WORDS)) + r")\b")
 
 
 _WHOLE_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
@@ -110,4 +113,5 @@ def in_words(text: object) -> str:
             return w
         return w[0].lower() + w[1:]
 
-    return CODE_IN_TEXT.sub(sub, s)
+    s = CODE_IN_TEXT.sub(sub, s)
+    return WORD_IN_TEXT.sub(sub, s)

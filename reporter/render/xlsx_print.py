@@ -5,7 +5,7 @@ already written (values and number formats). Output: the same sheet with
 - print setup: landscape, fit to one page wide (as many pages tall as it needs), narrow margins,
   the header rows repeated on every printed page (print titles), a footer with page X of Y;
 - header rows tall enough to read every header whole (wrapped, height from the longest header
-  for its column's width);
+  for its column's width), and rows of wrapped text tall enough to read it;
 - columns wide enough for their values: each width from the formatted value's length (as Excel
   shows it with the cell's number format), so no "###" at default zoom.
 
@@ -123,8 +123,26 @@ def fit_header(ws, header_rows: int = 1) -> None:
         ws.row_dimensions[r].height = math.ceil(lines * LINE_HEIGHT)
 
 
+MAX_ROW_LINES = 12  # a very long text: its row shows this many lines (the cell holds it all)
+
+
+def fit_rows(ws, header_rows: int = 1) -> None:
+    """Rows holding wrapped text tall enough to show it (spreadsheet programs do not grow a row
+    an openpyxl file left at the default height)."""
+    for row in ws.iter_rows(min_row=header_rows + 1):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and cell.alignment is not None and cell.alignment.wrap_text:
+                width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
+                n = sum(header_lines(part, width * 1.1) for part in cell.value.split("\n"))
+                lines = max(lines, min(n, MAX_ROW_LINES))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = math.ceil(lines * LINE_HEIGHT)
+
+
 def finish_sheet(ws, header_rows: int = 1) -> None:
-    """Widths from the values, the header rows tall enough, and the print setup."""
+    """Widths from the values, rows and header rows tall enough, and the print setup."""
     fit_columns(ws, header_rows)
     fit_header(ws, header_rows)
+    fit_rows(ws, header_rows)
     print_setup(ws, header_rows)
