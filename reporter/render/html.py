@@ -41,6 +41,7 @@ from reporter.render.page_one import (
     MissingCoverage,
     clip,
     emr_years,
+    gc_summary,
     insurance_overview,
     osha_years,
     page_one_flags,
@@ -305,6 +306,7 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         safety_years=safety_years(report),
         year_span=year_span,
         trade=trade_summary(report),
+        gc_summary=gc_summary(report),
         capacity={c.key: c for c in report.capacity},
     )
     if fit is None:

@@ -137,6 +137,15 @@ def verdict_reasons(report: Report) -> list[str]:
     return [r for r in report.verdict_reasons if r not in denial]
 
 
+def gc_summary(report: Report) -> str | None:
+    """The GC's qualification summary, unless a verdict reason already quotes it (said once)."""
+    text = " ".join((report.qualification.summary or "").split())
+    if not text:
+        return None
+    said = [" ".join(r.split()) for r in report.verdict_reasons]
+    return None if any(text[:80] in r for r in said) else report.qualification.summary
+
+
 def trade_summary(report: Report, limit: int = 4) -> str | None:
     """The trade as CSI divisions: ``03 Cast-in-place concrete; 09 Gypsum board`` (each division
     once, with the first description given for it; ``and N more`` past ``limit``)."""
