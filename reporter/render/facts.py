@@ -23,7 +23,7 @@ from reporter.transform.model import Report
 class Fact:
     label: str
     value: Any
-    kind: str = "text"  # a reporter.sections.KINDS name, "enum", "datetime" or "ratio" (0.00"x")
+    kind: str = "text"  # a reporter.sections.KINDS name, "enum", "datetime", "day" (an instant shown as its local day) or "ratio"
     field: str | None = None  # the record's field, where the fact is one
 
 
@@ -76,7 +76,7 @@ FACT_GROUPS: dict[str, tuple[FactSpec, ...]] = {
     "qualification": (
         _decision("Status", "status", "status", "enum"),
         _decision("Status before expiry", "preExpirationStatus", "pre_expiration_status", "enum"),
-        _decision("Expires", "dateExpires", "date_expires", "datetime"),
+        _decision("Expires", "dateExpires", "date_expires", "day"),
         _amount("Internal single limit", "internalSingleLimit", qualification=True),
         _amount("Internal total limit", "internalTotalLimit", qualification=True),
         _decision("Summary", "summary", "summary", "longtext"),
