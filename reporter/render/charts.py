@@ -53,6 +53,48 @@ def _label_size(texts: Sequence[str], room: float, size: float) -> float:
     return max(4.0, min(size, room / (0.56 * longest)))
 
 
+LINE_H = 6.5  # one line of stacked values
+
+
+def _frame(title: str, series: Sequence[Series], base_y: float, right: float) -> list[str]:
+    """The SVG's opening, the hatch pattern, the title, the legend and the base line."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">',
+        f"<title>{escape(title)}</title>",
+        '<defs><pattern id="hatch" width="3" height="3" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="3" height="3" fill="#ffffff"/>'
+        '<line x1="0" y1="0" x2="0" y2="3" stroke="#7a8899" stroke-width="1.4"/></pattern></defs>',
+        _text(LEFT, 9, title, size=8.5, anchor="start", fill="#14365d", weight="bold"),
+    ]
+    if len(series) > 1:  # legend, right-aligned beside the title
+        x: float = WIDTH - RIGHT
+        for s in reversed(series):
+            parts.append(_text(x, 9, s.name, size=7, anchor="end"))
+            x -= 4.2 * len(s.name) + 8
+            parts.append(f'<rect x="{x:.1f}" y="3.5" width="6" height="6" fill="{s.colour}"/>')
+            x -= 6
+    parts.append(
+        f'<line x1="{LEFT}" y1="{base_y}" x2="{WIDTH - right}" y2="{base_y}" stroke="#888" stroke-width="0.6"/>'
+    )
+    return parts
+
+
+def _values(shown: Sequence[tuple[Series, Number]], cx: float, tallest: float, ry: float | None,
+            fmt: Callable[[Number], str], size: float, *, single: bool) -> list[str]:
+    """A group's values stacked above its tallest bar, one line per series, set above the
+    reference line when it would cross one of them."""
+    lowest = tallest - 1.5
+    if ry is not None and lowest - LINE_H * len(shown) - 1 < ry + 1.5 and lowest + 1.5 > ry - LINE_H * 0.2:
+        lowest = min(lowest, ry - 2.0)
+    lowest = max(lowest, TOP - 4 + LINE_H * len(shown))
+    out = []
+    for k, (s, v) in enumerate(reversed(shown)):
+        colour = "#333" if single else s.colour if s.colour != COLOURS[1] else "#4f6f96"
+        out.append(_text(cx, lowest - k * LINE_H, fmt(v), size=size, cls="value", fill=colour))
+    return out
+
+
 def grouped_bar_chart(
     title: str,
     labels: Sequence[str],
@@ -76,28 +118,9 @@ def grouped_bar_chart(
     if not scale:
         scale = [_num(v) for s in series for v in s.values if v is not None]
     top = max(scale + ([_num(reference[0])] if reference else []) + [0.0])
-    line_h = 6.5
     headroom = 1.1 + 0.12 * len(series)
-    top = top * headroom + (line_h * (len(series) - 1)) / plot_h * top if top > 0 else 1.0
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">',
-        f"<title>{escape(title)}</title>",
-        '<defs><pattern id="hatch" width="3" height="3" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="3" height="3" fill="#ffffff"/>'
-        '<line x1="0" y1="0" x2="0" y2="3" stroke="#7a8899" stroke-width="1.4"/></pattern></defs>',
-        _text(LEFT, 9, title, size=8.5, anchor="start", fill="#14365d", weight="bold"),
-    ]
-    if len(series) > 1:  # legend, right-aligned beside the title
-        x: float = WIDTH - RIGHT
-        for s in reversed(series):
-            parts.append(_text(x, 9, s.name, size=7, anchor="end"))
-            x -= 4.2 * len(s.name) + 8
-            parts.append(f'<rect x="{x:.1f}" y="3.5" width="6" height="6" fill="{s.colour}"/>')
-            x -= 6
-    parts.append(
-        f'<line x1="{LEFT}" y1="{base_y}" x2="{WIDTH - right}" y2="{base_y}" stroke="#888" stroke-width="0.6"/>'
-    )
+    top = top * headroom + (LINE_H * (len(series) - 1)) / plot_h * top if top > 0 else 1.0
+    parts = _frame(title, series, base_y, right)
     slot = plot_w / max(n, MIN_SLOTS)
     x_start = LEFT + (plot_w - slot * n) / 2  # centre the bars when there are few years
     group_w = slot * 0.72
@@ -128,15 +151,8 @@ def grouped_bar_chart(
                 parts.append(f'<line class="cut" x1="{x:.1f}" y1="{base_y - h + 4:.1f}" x2="{x + bar_w:.1f}" '
                              f'y2="{base_y - h + 2:.1f}" stroke="#ffffff" stroke-width="1.6"/>')
             tallest = min(tallest, base_y - h)
-        # The values of the group, stacked above its tallest bar, one line per series.
         shown = [(s, s.values[i]) for s in series if i < len(s.values) and s.values[i] is not None]
-        lowest = tallest - 1.5
-        if ry is not None and lowest - line_h * len(shown) - 1 < ry + 1.5 and lowest + 1.5 > ry - line_h * 0.2:
-            lowest = min(lowest, ry - 2.0)  # the reference line would cross a value: above it
-        lowest = max(lowest, TOP - 4 + line_h * len(shown))
-        for k, (s, v) in enumerate(reversed(shown)):
-            colour = "#333" if len(series) == 1 else s.colour if s.colour != COLOURS[1] else "#4f6f96"
-            parts.append(_text(cx_group, lowest - k * line_h, fmt(v), size=size, cls="value", fill=colour))
+        parts += _values(shown, cx_group, tallest, ry, fmt, size, single=len(series) == 1)
         mark = "*" if marks[i] else ""
         parts.append(_text(cx_group, base_y + 9, label + mark, size=7, fill="#444"))
     if ry is not None and reference is not None:
