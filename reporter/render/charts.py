@@ -131,7 +131,7 @@ def grouped_bar_chart(
     for i, label in enumerate(labels):
         x0 = x_start + i * slot + (slot - group_w) / 2
         cx_group = x_start + i * slot + slot / 2
-        tallest = base_y
+        tallest: float = base_y
         for j, s in enumerate(series):
             v = s.values[i] if i < len(s.values) else None
             x = x0 + j * bar_w
@@ -151,7 +151,7 @@ def grouped_bar_chart(
                 parts.append(f'<line class="cut" x1="{x:.1f}" y1="{base_y - h + 4:.1f}" x2="{x + bar_w:.1f}" '
                              f'y2="{base_y - h + 2:.1f}" stroke="#ffffff" stroke-width="1.6"/>')
             tallest = min(tallest, base_y - h)
-        shown = [(s, s.values[i]) for s in series if i < len(s.values) and s.values[i] is not None]
+        shown = [(s, v) for s in series if i < len(s.values) and (v := s.values[i]) is not None]
         parts += _values(shown, cx_group, tallest, ry, fmt, size, single=len(series) == 1)
         mark = "*" if marks[i] else ""
         parts.append(_text(cx_group, base_y + 9, label + mark, size=7, fill="#444"))

@@ -104,7 +104,8 @@ def emr_years(report: Report, n: int = 3) -> list[EmrColumn]:
 def osha_years(report: Report, n: int = 3) -> list[OshaColumn]:
     """The last ``n`` OSHA 300A years that name their year, oldest first."""
     years = [y for y in report.safety.years if y.year is not None][-n:]
-    return [OshaColumn(y.year, y.trir, y.dart, y.ltir, y.hours_worked, y.low_hours or y.no_hours) for y in years]
+    return [OshaColumn(y.year, y.trir, y.dart, y.ltir, y.hours_worked, y.low_hours or y.no_hours)
+            for y in years if y.year is not None]
 
 
 def year_span(years: Any) -> str:
