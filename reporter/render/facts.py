@@ -23,7 +23,7 @@ from reporter.transform.model import Report
 class Fact:
     label: str
     value: Any
-    kind: str = "text"  # a reporter.sections.KINDS name, "enum", "datetime", "day" (an instant shown as its local day) or "ratio"
+    kind: str = "text"  # a reporter.sections.KINDS name, "enum", "enum_code" (words, then the code), "datetime", "day" or "ratio"
     field: str | None = None  # the record's field, where the fact is one
 
 
@@ -74,9 +74,9 @@ FACT_GROUPS: dict[str, tuple[FactSpec, ...]] = {
         _company("Last updated", "updatedAt", "datetime"),
     ),
     "qualification": (
-        _decision("Status", "status", "status", "enum"),
+        _decision("Status", "status", "status", "enum_code"),
         _decision("Status before expiry", "preExpirationStatus", "pre_expiration_status", "enum"),
-        _decision("Expires", "dateExpires", "date_expires", "day"),
+        _decision("Expires", "dateExpires", "date_expires", "datetime"),
         _amount("Internal single limit", "internalSingleLimit", qualification=True),
         _amount("Internal total limit", "internalTotalLimit", qualification=True),
         _decision("Summary", "summary", "summary", "longtext"),
