@@ -57,6 +57,7 @@ from reporter.transform.money import Money, format_compact, format_money
 
 NOT_PROVIDED = "not provided"
 HEADER_MAX = 60  # the company name in the running header of every page
+LINE_MAX = 240  # a line a page-one partial quotes (templates/page_one/*.html.j2)
 
 
 def _money_filter(ctx_locale: str) -> Callable[[Any], str]:
@@ -253,7 +254,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         rawjson=lambda v: json.dumps(v, ensure_ascii=False, default=str),
     )
     env.tests["missing"] = lambda v: isinstance(v, MissingCoverage)
-    env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX)
+    env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX, LINE_MAX=LINE_MAX)
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     names = set(env.list_templates(filter_func=lambda n: n.startswith("sections/")))
     env.globals["custom_sections"] = frozenset(s.key for s in SECTIONS if f"sections/{s.key}.html.j2" in names)
