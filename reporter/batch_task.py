@@ -177,9 +177,9 @@ def write_source(archived: bytes, name: str, config: BuildConfig) -> FileEntry:
 
 
 def slim_report(report: Any) -> Any:
-    """The report without its long nested lists (offices, questions...): what leveling reads,
+    """The report without its long nested lists (offices, questions...): what leveling reads (its trade column: the CSI codes),
     small enough to keep one per company for the whole run."""
-    report.sections = {k: v for k, v in report.sections.items() if k in ("insurance", "emr", "osha", "revenue")}
+    report.sections = {k: v for k, v in report.sections.items() if k in ("insurance", "emr", "osha", "revenue", "csiCodes")}
     return report
 
 

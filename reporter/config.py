@@ -19,7 +19,7 @@ from typing import Any
 from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
 from reporter.limits import MAX_RECORD_SECONDS
-from reporter.render.options import RenderOptions
+from reporter.render.options import RenderOptions, default_page_size
 from reporter.render.pdf import DEFAULT_VARIANT
 from reporter.transform.award import parse_project_value
 from reporter.transform.fx import FxRate, FxTable
@@ -196,7 +196,7 @@ def build_config_from_args(args) -> BuildConfig:
         render=RenderOptions(
             logo=Path(args.logo) if args.logo else None,
             style=Path(args.style) if args.style else None,
-            page_size=getattr(args, "page_size", "a4"),
+            page_size=getattr(args, "page_size", None) or default_page_size(args.locale),
             templates=Path(templates) if templates else None,
         ),
         pdf_variant=args.pdf_variant,
@@ -311,7 +311,7 @@ def config_from_manifest(build: dict, out_dir: Path, *, formats: tuple[str, ...]
         context=ReportContext(**ctx_kwargs),
         pdf_variant=build.get("pdfVariant") or DEFAULT_VARIANT,
         render=RenderOptions(
-            page_size=build.get("pageSize") or "a4",
+            page_size=build.get("pageSize") or default_page_size(build.get("locale")),
             logo=Path(build["logo"]) if build.get("logo") and Path(build["logo"]).is_file() else None,
             style=Path(build["style"]) if build.get("style") and Path(build["style"]).is_file() else None,
             templates=Path(build["templates"]) if build.get("templates") and Path(build["templates"]).is_dir() else None,

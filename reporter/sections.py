@@ -29,7 +29,7 @@ KINDS: dict[str, Kind] = {
     "int": Kind("int", "integer", "#,##0", "right"),
     "year": Kind("year", "year", "0", "right"),
     "number": Kind("number", "number", "#,##0.####", "right"),
-    "rate": Kind("rate", "rate2", "0.00", "right"),
+    "rate": Kind("rate", "rate2", "#,##0.00", "right"),
     "emr": Kind("emr", "rate2", "0.00", "right"),
     "percent": Kind("percent", "percent", "0.0%", "right"),
     "money": Kind("money", "money", None, "right"),  # format depends on the currency

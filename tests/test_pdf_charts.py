@@ -7,6 +7,7 @@ import datetime
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
+import pytest
 from conftest import EXAMPLE, SAMPLES
 
 from reporter.api.saved import load_file
@@ -80,3 +81,59 @@ def test_report_charts_match_the_record():
 
     example = build_report(load_file(EXAMPLE)[0].model, ctx)
     assert len(charts.page_one_charts(example)) == 3
+
+
+# --- labels never collide (issue 16) ----------------------------------------------------------
+
+def _boxes(svg: str):
+    import re as _re
+
+    texts, bars, lines = [], [], []
+    for m in _re.finditer(r'<text class="value" x="([\d.]+)" y="([\d.]+)" font-size="([\d.]+)"[^>]*>([^<]*)</text>', svg):
+        x, y, size, t = float(m[1]), float(m[2]), float(m[3]), m[4]
+        w = len(t) * 0.56 * size
+        texts.append((x - w / 2, y - size * 0.75, x + w / 2, y + size * 0.2, t))
+    for m in _re.finditer(r'<rect class="bar[^"]*" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg):
+        x, y, w, h = map(float, m.groups())
+        bars.append((x, y, x + w, y + h))
+    for m in _re.finditer(r'<line class="reference" x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)"', svg):
+        lines.append((float(m[1]), float(m[2]), float(m[3])))
+    return texts, bars, lines
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("values,reference", [
+    ([Decimal("0.95"), Decimal("1.02"), Decimal("0.99"), Decimal("1.00")], (1, "1.00")),
+    ([Decimal("0.5"), Decimal("1.3"), Decimal("0.98")], (1, "1.00")),
+])
+def test_values_never_touch_bars_the_reference_line_or_each_other(values, reference):
+    svg = charts.bar_chart("EMR by year", [(str(2020 + i), v) for i, v in enumerate(values)], reference=reference)
+    texts, bars, lines = _boxes(svg)
+    assert len(texts) == len(values)
+    for t in texts:
+        assert not any(_overlap(t, b) for b in bars), t
+        for _x1, y, _x2 in lines:
+            assert not (t[1] <= y <= t[3]), (t, y)
+    for i, a in enumerate(texts):
+        assert not any(_overlap(a, b) for b in texts[i + 1:]), a
+
+
+def test_grouped_values_do_not_sit_on_the_other_bar_and_low_hours_years_do_not_set_the_scale():
+    years = ["2021", "2022", "2023"]
+    svg = charts.grouped_bar_chart(
+        "TRIR / DART by year", years,
+        [charts.Series("TRIR", [Decimal("3.1"), Decimal("144000.00"), Decimal("2.4")]),
+         charts.Series("DART", [Decimal("1.2"), Decimal("104000.00"), Decimal("1.1")], charts.COLOURS[1])],
+        marked=[False, True, False])
+    texts, bars, _ = _boxes(svg)
+    assert len(texts) == 6 and "104000.00" in [t[4] for t in texts]
+    for t in texts:
+        assert not any(_overlap(t, b) for b in bars[:2] + bars[4:]), t  # the unmarked years' bars
+    for i, a in enumerate(texts):
+        assert not any(_overlap(a, b) for b in texts[i + 1:]), a
+    heights = [b[3] - b[1] for b in bars]
+    assert heights[0] > 15  # 3.1 is drawn tall: the 144000 year did not set the scale
+    assert 'class="bar marked"' in svg and "2022*" in svg

@@ -18,8 +18,10 @@ from reporter.api.saved import load_file
 from reporter.cli import main
 from reporter.fsio import sha256_bytes
 from reporter.render.leveling import render_leveling
+from reporter.render.xlsx_cells import RATIO_FORMAT
 from reporter.transform.model import Project, ReportContext
 from reporter.transform.report import build_report
+from reporter.transform.rules import Rules
 
 CTX = ReportContext(as_of=date(2026, 11, 28), project=Project(value=Decimal("450000")))
 
@@ -56,7 +58,7 @@ def test_figures_are_typed_and_match_the_reports(sheet, reports):
     by_id = {r.company_id: r for r in reports}
     for row in data:
         rep = by_id[row["BC id"].value]
-        assert row["Flags high"].value == sum(1 for f in rep.flags if f.severity == "high")
+        assert row["High flags"].value == sum(1 for f in rep.flags if f.severity == "high")
         backlog = rep.amounts.currentEstimatedBacklog
         # Issue 15: a run mixing currencies splits each money column per currency.
         mixed = len({r.currency for r in reports}) > 1
@@ -76,7 +78,7 @@ def test_figures_are_typed_and_match_the_reports(sheet, reports):
         for check in rep.capacity:
             cell = row[f"{check.label} (x)"]
             assert cell.value == (pytest.approx(float(check.ratio)) if check.ratio is not None else None)
-            assert cell.value is None or cell.number_format == '0.00"x"'
+            assert cell.value is None or cell.number_format == RATIO_FORMAT
         gaps = [f.message for f in rep.flags if f.rule == "insurance.missing"]
         for g in gaps:
             assert g in row["Insurance gaps"].value
@@ -90,8 +92,12 @@ def test_conditional_formatting_for_verdicts_and_breached_limits(sheet):
     assert sorted(f[0] for f in verdict_rules) == ['"AMBER"', '"GREEN"', '"RED"']
     ratio_cols = [openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(headers) if h.endswith("(x)")]
     assert len(ratio_cols) == 5
-    for col in ratio_cols:
-        assert next(v for k, v in rules.items() if k.startswith(col + "2")) == [["1"]]
+    # Each ratio turns red above its rule's own threshold (reporter.transform.rules), never a copy.
+    rules_now = Rules()
+    want = {"largest": str(rules_now.largest_project_ratio)}
+    for col, header in zip(ratio_cols, [h for h in headers if h.endswith("(x)")], strict=True):
+        threshold = want["largest"] if "largest" in header.lower() else "1"
+        assert next(v for k, v in rules.items() if k.startswith(col + "2")) == [[threshold]], header
 
 
 def test_without_project_value_there_are_no_capacity_columns():

@@ -17,6 +17,7 @@ from conftest import sample_paths
 from reporter.api.saved import load_file, validate_record
 from reporter.dates import get_zone, local_day, parse_api_datetime
 from reporter.render.xlsx import render_xlsx
+from reporter.render.xlsx_cells import RATIO_FORMAT
 from reporter.sections import SECTIONS, sheet_columns
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.model import ReportContext
@@ -183,7 +184,7 @@ def test_cells_are_typed_with_formats():
     assert headers[headers.index("Hours worked") + 1: headers.index("Hours worked") + 4] == ["TRIR", "DART", "LTIR"]
     for r in osha.iter_rows(min_row=2):
         trir = r[headers.index("TRIR")]
-        assert trir.value is None or (isinstance(trir.value, float) and trir.number_format == "0.00")
+        assert trir.value is None or (isinstance(trir.value, float) and trir.number_format == "#,##0.00")
     rev = wb["Revenue"]
     change = [r[2] for r in rev.iter_rows(min_row=2) if r[2].value is not None]
     assert change and all(c.number_format == "0.0%" and isinstance(c.value, float) for c in change)
@@ -201,7 +202,7 @@ def test_summary_sheet_carries_page_one_facts():
     assert '"USD"' in facts["Award (project value)"].number_format
     assert facts["Internal single limit"].value == 50000
     ratio = facts["Award vs internal single limit: ratio"]
-    assert ratio.value == pytest.approx(9.0) and ratio.number_format == '0.00"x"'
+    assert ratio.value == pytest.approx(9.0) and ratio.number_format == RATIO_FORMAT
     assert facts["Award vs internal single limit: exceeded"].value is True
     assert facts["EMR latest"].value == pytest.approx(float(report.safety.emr_latest.value))
     assert isinstance(facts["As of"].value, datetime)

@@ -39,7 +39,8 @@ def add_report_options(p) -> None:
     r = p.add_argument_group("render")
     r.add_argument("--formats", default=",".join(DEFAULT_FORMATS), help=f"comma list of {','.join(FORMATS)} (default {','.join(DEFAULT_FORMATS)})")
     r.add_argument("--pdf-variant", default=DEFAULT_VARIANT, help=f"PDF variant (default {DEFAULT_VARIANT}; 'none' for a plain PDF)")
-    r.add_argument("--page-size", choices=("a4", "letter"), default="a4", help="PDF page size (default a4)")
+    r.add_argument("--page-size", choices=("a4", "letter"), default=None,
+                   help="PDF page size (default from --locale: letter for en_US and en_CA, a4 elsewhere)")
     r.add_argument("--logo", metavar="FILE", help="logo image for page one")
     r.add_argument("--style", metavar="FILE", help="extra CSS applied after the bundled styles")
     r.add_argument("--templates", metavar="DIR",

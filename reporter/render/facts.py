@@ -23,7 +23,7 @@ from reporter.transform.model import Report
 class Fact:
     label: str
     value: Any
-    kind: str = "text"  # a reporter.sections.KINDS name, "enum", "datetime" or "ratio" (0.00"x")
+    kind: str = "text"  # a reporter.sections.KINDS name, "enum", "enum_code" (words, then the code), "datetime", "day" or "ratio"
     field: str | None = None  # the record's field, where the fact is one
 
 
@@ -61,7 +61,7 @@ FACT_GROUPS: dict[str, tuple[FactSpec, ...]] = {
         _company("Application detail", "applicationDetail", "enum"),
         _company("Year founded", "yearFounded", "year"),
         _company("State / province founded", "stateFounded"),
-        _company("Tax id type", "taxIdType", "code"),
+        _company("Tax id type", "taxIdType", "enum"),
         _company("Tax id", "federalTaxId", "code"),
         _company("Submission currency", "submissionCurrency", "code"),
         _company("Home office employees", "numberOfHomeOfficeEmployees", "int"),
@@ -74,7 +74,7 @@ FACT_GROUPS: dict[str, tuple[FactSpec, ...]] = {
         _company("Last updated", "updatedAt", "datetime"),
     ),
     "qualification": (
-        _decision("Status", "status", "status", "enum"),
+        _decision("Status", "status", "status", "enum_code"),
         _decision("Status before expiry", "preExpirationStatus", "pre_expiration_status", "enum"),
         _decision("Expires", "dateExpires", "date_expires", "datetime"),
         _amount("Internal single limit", "internalSingleLimit", qualification=True),

@@ -29,31 +29,41 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from reporter import __version__
 from reporter.dates import WholeDay, get_zone
-from reporter.render import charts
+from reporter.render import charts, labels
 from reporter.render.assets import asset_dir
 from reporter.render.facts import company_fact_groups
 from reporter.render.options import PAGE_SIZES, RenderOptions
 from reporter.render.page_one import (
-    INSURANCE_ROWS,
-    TEMPLATE_LIMITS,
+    LEGAL_ANSWER_MAX,
+    LEGAL_QUESTION_MAX,
+    LEGAL_ROWS,
+    LINE_MAX,
     MissingCoverage,
     clip,
+    emr_years,
+    evidence_lines,
+    gc_summary,
     insurance_overview,
-    legal_shown,
-    page_one_evidence,
-    page_one_flag_count,
-    page_one_space,
+    osha_years,
+    page_one_flags,
     safety_years,
+    short_evidence,
+    trade_summary,
+    verdict_reasons,
+    year_span,
 )
+from reporter.render.page_one_fit import Fit, fit_page_one
 from reporter.render.page_one_tradetapp import tradetapp_block
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
 from reporter.transform.money import Money, format_compact, format_money
 
 NOT_PROVIDED = "not provided"
+HEADER_MAX = 60  # the company name in the running header of every page
 
 
 def _money_filter(ctx_locale: str) -> Callable[[Any], str]:
@@ -137,12 +147,13 @@ def _phone(value: Any) -> str:
 
 
 def _money_short(value: Any) -> str:
-    """Page one's dense figures: ``USD 12.0M``; ``not provided`` when missing."""
+    """Page one's dense figures under a currency header: ``12.0M`` (no symbol, no code: one
+    money style per table); ``not provided`` when missing."""
     if value is None:
         return NOT_PROVIDED
     if isinstance(value, Money):
         amount, ccy = value.display
-        return format_compact(amount, ccy)
+        return format_compact(amount, ccy).split(" ", 1)[1]
     return str(value)
 
 
@@ -167,18 +178,37 @@ def _textdir(value: Any) -> str:
 
 
 def _ratio(value: Any) -> str:
-    """A capacity ratio for page one: ``0.24x``, ``40.0x``; beyond 999 just ``>999x``."""
+    """A capacity ratio as the flags and the workbooks write it: ``0.24x``, ``2.1x``, ``40.0x``;
+    beyond 999 just ``>999x``."""
     v = Decimal(value)
     if v > 999:
         return ">999x"
-    return f"{v:.1f}x" if v >= 10 else f"{v:.2f}x"
+    return f"{v:.1f}x" if v >= 1 else f"{v:.2f}x"
 
 
 def _label(value: Any) -> str:
-    """An enum code as words: ``QUALIFIED_WITH_EXCEPTIONS`` -> ``Qualified with exceptions``."""
-    if not value:
-        return NOT_PROVIDED
-    return str(value).replace("_", " ").capitalize()
+    """An enum code as words through the one label table (``reporter.render.labels``):
+    ``QUALIFIED_WITH_EXCEPTIONS`` -> ``Qualified with exceptions``."""
+    return labels.label(value, NOT_PROVIDED)
+
+
+def _enum_cell(value: Any) -> Any:
+    """A table cell's text: a value that is a whole code becomes words; other text unchanged."""
+    return labels.label(value) if labels.is_code(value) else value
+
+
+_BREAK_AFTER = frozenset("@._-/")
+
+
+def _breakable(value: Any) -> Markup:
+    """An e-mail address, web address or file name that may wrap only after ``@ . _ - /`` (never
+    inside a word: "...@autodesk.c / om"). Every piece is escaped; only ``<wbr>`` is added."""
+    out = Markup("")
+    for ch in "" if value is None else str(value):
+        out += escape(ch)
+        if ch in _BREAK_AFTER:
+            out += Markup("<wbr>")
+    return out
 
 
 def _localtime(value: Any, zone: tzinfo) -> str:
@@ -207,6 +237,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
     zone = get_zone(tz)
     env.filters.update(
         money=_money_filter(locale),
+        prose_money=lambda v, ccy: NOT_PROVIDED if v is None else format_money(Decimal(v), ccy, locale),
         integer=_integer,
         year=_year,
         number=_number,
@@ -217,6 +248,10 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         text=_text,
         phone=_phone,
         label=_label,
+        words=labels.in_words,
+        enum_cell=_enum_cell,
+        breakable=_breakable,
+        known_label=lambda v: labels.LABELS.get(v, v) if isinstance(v, str) else v,
         clip=clip,
         ratio=_ratio,
         money_short=_money_short,
@@ -225,7 +260,8 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         rawjson=lambda v: json.dumps(v, ensure_ascii=False, default=str),
     )
     env.tests["missing"] = lambda v: isinstance(v, MissingCoverage)
-    env.globals.update(TEMPLATE_LIMITS, KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED)
+    env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX, LINE_MAX=LINE_MAX,
+                       LEGAL_QUESTION_MAX=LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX=LEGAL_ANSWER_MAX)
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     names = set(env.list_templates(filter_func=lambda n: n.startswith("sections/")))
     env.globals["custom_sections"] = frozenset(s.key for s in SECTIONS if f"sections/{s.key}.html.j2" in names)
@@ -254,12 +290,15 @@ def read_styles(options: RenderOptions) -> str:
     return css
 
 
-def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None) -> str:
+def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None,
+                fit: Fit | None = None) -> str:
+    """The packet's HTML, with as much of page one as one page holds (measured:
+    ``reporter.render.page_one_fit``); ``fit`` given: page one as that says, not measured."""
     options = options or RenderOptions()
     env = env or environment(report.locale, report.timezone, options.templates)
     template = env.get_template("packet.html.j2")
-    insurance = insurance_overview(report)
-    return template.render(
+    flags = page_one_flags(report)
+    context = dict(
         r=report,
         sections=SECTIONS,
         facts=company_fact_groups(report),
@@ -267,15 +306,30 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         logo=_data_url(Path(options.logo)) if options.logo else None,
         version=__version__,
         charts=charts.page_one_charts(report),
-        insurance_overview=insurance,
-        insurance_shown=INSURANCE_ROWS,
-        flags_shown=page_one_flag_count(report, insurance, options.page_size),
+        insurance_overview=insurance_overview(report),
+        page_one_flags=flags,
+        reasons=verdict_reasons(report),
+        emr_years=emr_years(report),
+        osha_years=osha_years(report),
         safety_years=safety_years(report),
+        year_span=year_span,
+        trade=trade_summary(report),
+        gc_summary=gc_summary(report),
         capacity={c.key: c for c in report.capacity},
-        evidence_lines=page_one_evidence(report, insurance, options.page_size),
-        legal_shown=legal_shown(report, insurance, options.page_size),
-        tradetapp=tradetapp_block(report, page_one_space(report, insurance, options.page_size)),
     )
+    evidence = evidence_lines(report)
+
+    def page(f: Fit, page_one_only: bool) -> str:
+        blocks = dict(  # the page-one partials, as full as ``f`` allows
+            evidence_lines=short_evidence(evidence) if f.evidence_short else evidence,
+            legal_shown=min(len(report.legal), LEGAL_ROWS if f.legal_rows is None else f.legal_rows),
+            tradetapp=tradetapp_block(report, compact=f.tradetapp_compact),
+        )
+        return template.render(context, fit=f, page_one_only=page_one_only, **blocks)
+
+    if fit is None:
+        fit, _ = fit_page_one(lambda f: page(f, True), len(flags))
+    return page(fit, False)
 
 
 def render_html_bytes(report: Report, options: RenderOptions) -> bytes:

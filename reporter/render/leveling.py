@@ -5,7 +5,9 @@ Input: the ``Report`` of every record built in the run. Output: XLSX bytes with 
 bonding capacity, latest EMR, pooled TRIR and DART, latest revenue, insurance gaps and expiries,
 and, when the run had ``--project-value``, every capacity check as a ratio), sorted by verdict
 (green first: the best candidates on top), then by company name. Conditional formatting colours
-the verdicts, any high flag, and every capacity ratio above 1.0x (a breached limit).
+the verdicts, any high flag, and every capacity ratio above its rule's threshold (1x a limit, 2x
+the largest completed project: the thresholds of ``reporter.transform.rules``). Print setup,
+widths and header heights: ``reporter.render.xlsx_print``.
 
 Money cells keep each company's own currency in their number format. A run without ``--currency``
 that mixes currencies never puts two in one column: each money column is split per currency
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -26,11 +29,15 @@ from openpyxl.utils import get_column_letter
 
 from reporter import __version__
 from reporter.dates import get_zone
+from reporter.render.labels import in_words
 from reporter.render.leveling_tradetapp import tradetapp_columns
+from reporter.render.page_one import trade_summary
 from reporter.render.xlsx_cells import clean_text, write_typed
+from reporter.render.xlsx_print import finish_sheet
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
 from reporter.transform.model import Report
+from reporter.transform.money import Money
 
 VERDICT_ORDER = {"green": 0, "amber": 1, "red": 2}
 FILL_COLOURS = {"RED": "F4C7C3", "AMBER": "FCE8B2", "GREEN": "B7E1CD"}
@@ -47,13 +54,17 @@ def _count(sev: str):
 
 
 def _messages(rules: tuple[str, ...]):
-    return lambda r: "; ".join(f.message for f in r.flags if f.rule in rules) or None
+    return lambda r: "; ".join(in_words(f.message) for f in r.flags if f.rule in rules) or None
 
 
 def _earliest_expiry(r: Report) -> date | None:
     days = [i.policy_expiration_date for i in r.insurance
             if not i.not_applicable and i.policy_expiration_date is not None]
     return min(days) if days else None
+
+
+def _award(r: Report) -> Money | None:
+    return Money(r.project.value, r.currency) if r.project.value is not None else None
 
 
 def _amount(name: str):
@@ -65,13 +76,15 @@ def leveling_columns(reports: Sequence[Report]) -> list[SheetColumn]:
     cols = [
         C("Company", 34, lambda r: r.company_name),
         C("BC id", 26, lambda r: r.company_id, "code"),
+        C("Trade (CSI divisions)", 30, lambda r: trade_summary(r), "longtext"),
         C("Qualification status", 24, lambda r: r.qualification.status, "status"),
         C("Qualification expires", 12, lambda r: r.qualification.date_expires_local, "date"),
         C("Verdict", 9, lambda r: r.verdict.upper(), "status"),
-        C("Flags high", 8, _count("high"), "int"),
-        C("Flags medium", 8, _count("medium"), "int"),
-        C("Flags low", 8, _count("low"), "int"),
+        C("High flags", 8, _count("high"), "int"),
+        C("Medium flags", 8, _count("medium"), "int"),
+        C("Low flags", 8, _count("low"), "int"),
         C("Amounts in", 8, lambda r: r.currency, "code"),
+        C("Award", 16, _award, "money"),
         C("Internal single limit", 18, _amount("internalSingleLimit"), "money"),
         C("Internal total limit", 18, _amount("internalTotalLimit"), "money"),
         C("Backlog", 18, _amount("currentEstimatedBacklog"), "money"),
@@ -141,12 +154,23 @@ def render_leveling(reports: Sequence[Report]) -> bytes:
             value = col.get(report)
             write_typed(ws.cell(row=row, column=i), value, col.kind, zone)
     add_table(ws, "leveling", len(cols), len(ordered), set())
-    _conditional_formats(ws, cols, len(ordered))
+    _conditional_formats(ws, cols, len(ordered), ratio_thresholds(ordered))
+    finish_sheet(ws)
     ws.freeze_panes = "B2"
     return workbook_bytes(wb)
 
 
-def _conditional_formats(ws, cols: list[SheetColumn], n: int) -> None:
+def ratio_thresholds(reports: Sequence[Report]) -> dict[str, Decimal]:
+    """Each ratio column's red threshold: the rule's own (``CapacityCheck.threshold``, set from
+    ``reporter.transform.rules``: 2x for the largest completed project, 1x for a limit)."""
+    out: dict[str, Decimal] = {}
+    for r in reports:
+        for c in r.capacity:
+            out.setdefault(f"{c.label} (x)", c.threshold)
+    return out
+
+
+def _conditional_formats(ws, cols: list[SheetColumn], n: int, thresholds: dict[str, Decimal]) -> None:
     last = max(n, 1) + 1
 
     def rng(header: str) -> str:
@@ -159,8 +183,9 @@ def _conditional_formats(ws, cols: list[SheetColumn], n: int) -> None:
 
     for word, colour in FILL_COLOURS.items():
         ws.conditional_formatting.add(rng("Verdict"), CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill(colour)))
-    ws.conditional_formatting.add(rng("Flags high"), CellIsRule(operator="greaterThan", formula=["0"], fill=fill(FILL_COLOURS["RED"])))
+    ws.conditional_formatting.add(rng("High flags"), CellIsRule(operator="greaterThan", formula=["0"], fill=fill(FILL_COLOURS["RED"])))
     for c in cols:
         if c.kind == "ratio":
-            ws.conditional_formatting.add(rng(c.header), CellIsRule(operator="greaterThan", formula=["1"], fill=fill(FILL_COLOURS["RED"])))
+            limit = thresholds.get(c.header, Decimal(1))
+            ws.conditional_formatting.add(rng(c.header), CellIsRule(operator="greaterThan", formula=[str(limit)], fill=fill(FILL_COLOURS["RED"])))
 

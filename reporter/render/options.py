@@ -2,7 +2,7 @@
 
 Input: nothing (plain values from ``reporter.config``). Output: ``RenderOptions`` (logo, extra
 CSS, page size, a folder of override templates, PDF variant; per packet, the files the PDF
-embeds) and the page-size tables the HTML and PDF use.
+embeds) and the page-size table the HTML and PDF use.
 """
 
 from __future__ import annotations
@@ -13,8 +13,14 @@ from pathlib import Path
 DEFAULT_VARIANT = "pdf/a-3b"
 
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
-# Lines of page one's flag list that a page size gains or loses against A4 (Letter is 18 mm shorter).
-PAGE_SIZE_LINES = {"a4": 0, "letter": -4}
+# Countries that print on US Letter (the rest of the world: A4).
+LETTER_COUNTRIES = frozenset({"US", "CA"})
+
+
+def default_page_size(locale: str | None) -> str:
+    """``letter`` for en_US and en_CA (any US or Canadian locale), ``a4`` elsewhere."""
+    parts = (locale or "").replace("-", "_").split("_")
+    return "letter" if len(parts) > 1 and parts[1].upper() in LETTER_COUNTRIES else "a4"
 
 
 @dataclass(frozen=True)

@@ -1,47 +1,27 @@
-"""Render stage: page one's view models and its line budget (no Jinja here).
+"""Render stage: page one's view models (no Jinja, no layout here).
 
-Input: a ``Report`` and the page size. Output: the rows page one shows (``insurance_overview``:
-the four usual coverages first, ``MissingCoverage`` where one is absent; ``safety_years``: the last
-three years of EMR and OSHA figures merged per year), the clip limits its template uses, and how
-many flags fit before "and N more" (``page_one_flag_count``), so that page one stays one page.
+Input: a ``Report``. Output: the rows page one shows (``insurance_overview``: the four usual
+coverages first, ``MissingCoverage`` where one is absent; ``emr_years`` and ``osha_years``: the
+last three EMR years and the last three OSHA 300A years, each as its own years; the flags not
+already said in the verdict reasons), the trade as CSI divisions and the header facts. How much
+of it fits one page is measured, not guessed: ``reporter.render.page_one_fit``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from reporter.render.options import PAGE_SIZE_LINES
-from reporter.render.page_one_tradetapp import tradetapp_lines
-from reporter.transform.model import InsuranceRow, Report
+from reporter.transform.model import Flag, InsuranceRow, Report
 from reporter.transform.sections_data import INSURANCE_LABELS
 
-# Page one must stay one page: the flag list takes what the variable blocks above it leave.
-# Estimated in text lines of 8.5 pt (calibrated on the samples, with a margin of about two lines).
-PAGE_ONE_LINES = 22
-REASON_CHARS, FLAG_CHARS, CARRIER_CHARS, AKA_CHARS = 95, 115, 26, 120
 MIN_FLAGS = 1  # the verdict reasons above already name the worst ones
-# Page one clips the company name and the DBA / legal names. A name longer than NAME_CHARS (what
-# fits a line at 17 pt) is set smaller (class "long", about NAME_CHARS_LONG a line, even in wide
-# letters); each extra line costs about two flag lines.
-NAME_MAX, AKA_MAX, NAME_CHARS, NAME_CHARS_LONG, NAME_LINE_COST, HEADER_MAX = 90, 80, 42, 30, 2, 60
-# Page one also clips the denial reason and carrier names, and lists at most INSURANCE_ROWS
-# coverages (the four usual ones first), with "and N more" pointing to the Insurance section.
-DENIAL_MAX, CARRIER_MAX, TYPE_MAX, TYPE_CHARS, INSURANCE_ROWS = 320, 60, 40, 20, 6
 LINE_MAX = 240  # a verdict reason or flag message on page one (in full under "All flags")
-# Issue 15 blocks (own partials under templates/page_one/): the legal box quotes at most
-# LEGAL_ROWS answers, each question and answer clipped; the evidence line is small print.
-LEGAL_ROWS, LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX, EVIDENCE_CHARS = 3, 90, 150, 135
-
-# The limits the templates read (Jinja globals of the same names).
-TEMPLATE_LIMITS = {
-    "NAME_MAX": NAME_MAX, "NAME_CHARS": NAME_CHARS, "HEADER_MAX": HEADER_MAX, "AKA_MAX": AKA_MAX,
-    "DENIAL_MAX": DENIAL_MAX, "CARRIER_MAX": CARRIER_MAX, "TYPE_MAX": TYPE_MAX, "LINE_MAX": LINE_MAX,
-    "LEGAL_QUESTION_MAX": LEGAL_QUESTION_MAX, "LEGAL_ANSWER_MAX": LEGAL_ANSWER_MAX,
-}
+# The legal box quotes at most LEGAL_ROWS answers (fewer when page one is short of room: the fit
+# decides), each question and answer clipped; the rest are under "All flags".
+LEGAL_ROWS, LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX = 3, 90, 150
 
 
 @dataclass(frozen=True)
@@ -56,8 +36,28 @@ OverviewRow = InsuranceRow | MissingCoverage
 
 
 @dataclass(frozen=True)
+class EmrColumn:
+    """One EMR year of page one's safety block."""
+
+    year: int
+    emr: Decimal | None  # None: sent as 0 or blank, "not submitted"
+
+
+@dataclass(frozen=True)
+class OshaColumn:
+    """One OSHA 300A year of page one's safety block (``unstable``: under the low-hours threshold)."""
+
+    year: int
+    trir: Decimal | None
+    dart: Decimal | None
+    ltir: Decimal | None
+    hours_worked: int | None
+    unstable: bool
+
+
+@dataclass(frozen=True)
 class SafetyColumn:
-    """One year of page one's safety table."""
+    """One year of EMR and OSHA figures merged (the workbook's Summary reads these)."""
 
     year: int
     emr: Decimal | None
@@ -66,14 +66,14 @@ class SafetyColumn:
     dart: Decimal | None = None
     ltir: Decimal | None = None
     hours_worked: int | None = None
-    emr_not_submitted: bool = False  # the EMR was sent as 0 or blank (issue 15)
+    emr_not_submitted: bool = False
 
 
-def clip(value: Any, limit: int) -> str:
+def clip(value: Any, limit: int | None = None) -> str:
     """Page one's names: at most ``limit`` characters (``…`` marks the cut; the full text is in the
     Company section), so a very long name cannot push page one onto a second page."""
     text = "" if value is None else " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def insurance_overview(report: Report) -> list[OverviewRow]:
@@ -102,6 +102,74 @@ def safety_years(report: Report, n: int = 3) -> list[SafetyColumn]:
             emr_not_submitted=year in not_submitted,
         ))
     return out
+
+
+def emr_years(report: Report, n: int = 3) -> list[EmrColumn]:
+    """The last ``n`` EMR years, oldest first; a year sent as 0 or blank shows as not submitted."""
+    rated = {e.year: e.value for e in report.safety.emr}
+    years = sorted(set(rated) | set(report.safety.emr_not_submitted))[-n:]
+    return [EmrColumn(y, rated.get(y)) for y in years]
+
+
+def osha_years(report: Report, n: int = 3) -> list[OshaColumn]:
+    """The last ``n`` OSHA 300A years that name their year, oldest first."""
+    years = [y for y in report.safety.years if y.year is not None][-n:]
+    return [OshaColumn(y.year, y.trir, y.dart, y.ltir, y.hours_worked, y.low_hours or y.no_hours)
+            for y in years if y.year is not None]
+
+
+def year_span(years: Any) -> str:
+    """``2023-25`` for 2023, 2024, 2025; ``2021, 2023`` when a year is missing between them."""
+    ys = sorted(int(y) for y in years)
+    if not ys:
+        return ""
+    if len(ys) == 1:
+        return str(ys[0])
+    if ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}-{str(ys[-1])[-2:]}" if str(ys[0])[:2] == str(ys[-1])[:2] else f"{ys[0]}-{ys[-1]}"
+    return ", ".join(str(y) for y in ys)
+
+
+def page_one_flags(report: Report) -> list[Flag]:
+    """The flags page one lists: those whose message is not already a verdict reason above, nor
+    the denial the banner quotes (repeated text said once)."""
+    said = set(report.verdict_reasons)
+    denied = bool(report.qualification.denial_reason and report.qualification.status == "DENIED")
+    return [f for f in report.flags
+            if f.message not in said and not (denied and f.rule == "qualification.denied")]
+
+
+def verdict_reasons(report: Report) -> list[str]:
+    """The banner's reasons, without the denial flag when the banner quotes the denial reason."""
+    q = report.qualification
+    if not (q.denial_reason and q.status == "DENIED"):
+        return list(report.verdict_reasons)
+    denial = {f.message for f in report.flags if f.rule == "qualification.denied"}
+    return [r for r in report.verdict_reasons if r not in denial]
+
+
+def gc_summary(report: Report) -> str | None:
+    """The GC's qualification summary, unless a verdict reason already quotes it (said once)."""
+    text = " ".join((report.qualification.summary or "").split())
+    if not text:
+        return None
+    said = [" ".join(r.split()) for r in report.verdict_reasons]
+    return None if any(text[:80] in r for r in said) else report.qualification.summary
+
+
+def trade_summary(report: Report, limit: int = 4) -> str | None:
+    """The trade as CSI divisions: ``03 Cast-in-place concrete; 09 Gypsum board`` (each division
+    once, with the first description given for it; ``and N more`` past ``limit``)."""
+    seen: dict[str, str] = {}
+    for row in report.sections.get("csiCodes", []):
+        code = str(row.get("primaryCode") or "").strip()
+        if code and code not in seen:
+            seen[code] = str(row.get("codeDescription") or "").strip()
+    if not seen:
+        return None
+    parts = [f"{k} {v}".strip() for k, v in list(seen.items())[:limit]]
+    more = len(seen) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 def _years(years: Sequence[int | None]) -> str:
@@ -140,98 +208,7 @@ def evidence_lines(report: Report) -> list[str]:
     return out
 
 
-def _legal_row_lines(f: Any) -> int:
-    return _lines(f"{f.label}: {clip(f.question, LEGAL_QUESTION_MAX)} {clip(f.answer, LEGAL_ANSWER_MAX)}", FLAG_CHARS)
-
-
-def _room(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str) -> int:
-    """Lines left for the issue-15 blocks once the fixed blocks, ``MIN_FLAGS`` flags and the
-    "and N more" line are placed."""
-    return PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - _fixed_lines(report, insurance_rows) - MIN_FLAGS - 1
-
-
-def page_one_evidence(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> list[str]:
-    """``evidence_lines``, cut to the submission age and what was not submitted on a crowded page
-    (the full comparison is in the flags and the JSON)."""
-    lines = evidence_lines(report)
-    legal = 1 if report.legal else 0
-    if _text_lines(lines) + legal <= _room(report, insurance_rows, page_size):
-        return lines
-    keep = [line for line in lines if line.startswith(("Submission last updated", "Not submitted"))]
-    return keep[:1] if _text_lines(keep) + legal > _room(report, insurance_rows, page_size) else keep
-
-
-def legal_shown(report: Report, insurance_rows: Sequence[OverviewRow] = (), page_size: str = "a4") -> int:
-    """How many quoted answers the legal box shows: what fits next to the other blocks and
-    ``MIN_FLAGS`` flags (none on a crowded page: the box is then one line pointing to "All flags")."""
-    if not report.legal:
-        return 0
-    left = _room(report, insurance_rows, page_size) - _text_lines(page_one_evidence(report, insurance_rows, page_size))
-    left -= 3  # the box's heading, padding and "and N more"
-    shown = 0
-    for f in report.legal[:LEGAL_ROWS]:
-        left -= _legal_row_lines(f)
-        if left < 0:
-            break
-        shown += 1
-    return shown
-
-
-def _text_lines(lines: Sequence[str]) -> int:
-    return _lines(" · ".join(clip(line, LINE_MAX) for line in lines), EVIDENCE_CHARS) if lines else 0
-
-
-def _extra_lines(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str) -> int:
-    """Lines the issue-15 blocks take (evidence line, legal box) out of the flag list's room."""
-    used = _text_lines(page_one_evidence(report, insurance_rows, page_size))
-    if report.legal:
-        shown = legal_shown(report, insurance_rows, page_size)
-        used += 1 if not shown else 3 + sum(_legal_row_lines(f) for f in report.legal[:shown])
-    return used
-
-
-def _lines(text: str | None, per_line: int) -> int:
-    # Capitals and wide letters take about a third more room than the average the limits assume.
-    width = sum(1.35 if c.isupper() or c in "mw" else 1 for c in text or "")
-    return max(1, math.ceil(width / per_line))
-
-
-def _fixed_lines(report: Report, insurance_rows: Sequence[OverviewRow]) -> int:
-    """Lines taken by the verdict reasons, denial, insurance rows and names."""
-    q = report.qualification
-    used = sum(_lines(clip(r, LINE_MAX), REASON_CHARS) for r in report.verdict_reasons)
-    if q.denial_reason and q.status == "DENIED":
-        used += _lines(clip(q.denial_reason, DENIAL_MAX) + " (in full under Qualification decision)", REASON_CHARS)
-    used += sum(
-        max(_lines(clip(r.carrier, CARRIER_MAX), CARRIER_CHARS), _lines(clip(r.label, TYPE_MAX), TYPE_CHARS))
-        for r in insurance_rows[:INSURANCE_ROWS]
-    )
-    used += 1 if len(insurance_rows) > INSURANCE_ROWS else 0
-    c = report.company
-    aka = " ".join(clip(v, AKA_MAX) for v in (c.doingBusinessAsName, c.companyTaxName, c.uniqueId))
-    used += _lines(aka, AKA_CHARS) - 1
-    name = clip(report.company_name, NAME_MAX)
-    used += NAME_LINE_COST * (_lines(name, NAME_CHARS if len(name) <= NAME_CHARS else NAME_CHARS_LONG) - 1)
-    return used
-
-
-def page_one_space(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
-    """The lines page one leaves for the TradeTapp block and the flag list together."""
-    used = _fixed_lines(report, insurance_rows) + _extra_lines(report, insurance_rows, page_size)
-    return PAGE_ONE_LINES + PAGE_SIZE_LINES[page_size] - used
-
-
-def page_one_flag_count(report: Report, insurance_rows: Sequence[OverviewRow], page_size: str = "a4") -> int:
-    """How many flags page one lists before "and N more" (at least ``MIN_FLAGS``)."""
-    space = page_one_space(report, insurance_rows, page_size)
-    left = space - tradetapp_lines(report, space)
-    if sum(_lines(clip(f.message, LINE_MAX), FLAG_CHARS) for f in report.flags) <= left:
-        return len(report.flags)
-    left -= 1  # the "and N more" line
-    shown = 0
-    for f in report.flags:
-        left -= _lines(clip(f.message, LINE_MAX), FLAG_CHARS)
-        if left < 0:
-            break
-        shown += 1
-    return max(shown, MIN_FLAGS)
+def short_evidence(lines: list[str]) -> list[str]:
+    """The evidence line on a crowded page one: the submission age and what was not submitted
+    (the trade comparison, award currency and backlog basis stay in the flags and the JSON)."""
+    return [line for line in lines if line.startswith(("Submission last updated", "Not submitted"))]

@@ -1,7 +1,7 @@
 """Render stage: page one's "TradeTapp analysis" block -- its view model and the lines it takes.
 
-Input: a ``Report`` (its ``tradetapp`` part) and the lines page one has left for the block and the
-flag list (``reporter.render.page_one.page_one_space``). Output: a ``TradeTappBlock`` for
+Input: a ``Report`` (its ``tradetapp`` part) and whether page one needs it compact (measured by
+``reporter.render.page_one_fit``). Output: a ``TradeTappBlock`` for
 ``templates/page_one/tradetapp.html.j2``: full (a small table: risk score and benchmark, "TradeTapp
 recommends X / GC limit Y / this award Z" for single and aggregate, working capital, current ratio,
 latest statement) when there is room, else compact (the same facts in one or two lines), so the
@@ -21,7 +21,6 @@ from reporter.transform.money import format_compact
 FULL_LINES = 7  # header, score and benchmark, single, aggregate, working capital and statement, margins
 COMPACT_LINES = 3
 NOT_FOUND_LINES = 2
-MIN_FLAG_LINES = 7  # the full block only when the flag list keeps at least this many lines
 
 
 @dataclass(frozen=True)
@@ -50,22 +49,16 @@ class TradeTappBlock:
         return self.a.financials_status == "present"
 
 
-def tradetapp_block(report: Report, space: int) -> TradeTappBlock | None:
-    """The block for ``report`` given ``space`` lines for the block and the flags together."""
+def tradetapp_block(report: Report, *, compact: bool = False) -> TradeTappBlock | None:
+    """The block for ``report``: full, or ``compact`` when page one is short of room (the fit in
+    ``reporter.render.page_one_fit`` decides by measuring)."""
     a = report.tradetapp
     if a is None:
         return None
     cap = {c.key: c for c in a.capacity}
     active = {p: a.active_count(p) for p in ("HIGH", "MEDIUM", "LOW")}
     if a.financials_status != "present":
-        lines = NOT_FOUND_LINES
-        compact = True
+        lines, compact = NOT_FOUND_LINES, True
     else:
-        compact = space - FULL_LINES < MIN_FLAG_LINES
         lines = COMPACT_LINES if compact else FULL_LINES
     return TradeTappBlock(a, compact, lines, cap.get("single"), cap.get("aggregate"), active, report.currency)
-
-
-def tradetapp_lines(report: Report, space: int) -> int:
-    block = tradetapp_block(report, space)
-    return 0 if block is None else block.lines

@@ -9,13 +9,14 @@ so nothing named in a record (``file://``, ``http://``) is ever fetched; WeasyPr
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from reporter.errors import RenderError
 from reporter.render.options import DEFAULT_VARIANT
 
-__all__ = ["DEFAULT_VARIANT", "PdfResult", "render_pdf", "variants"]
+__all__ = ["DEFAULT_VARIANT", "PdfResult", "locked_fetcher", "render_pdf", "variants"]
 
 
 def variants() -> list[str]:
@@ -25,7 +26,7 @@ def variants() -> list[str]:
     return sorted(v for v in VARIANTS if v != "debug") + ["none"]
 
 
-def _locked_fetcher():
+def locked_fetcher():
     """A WeasyPrint URL fetcher that loads ``data:`` URLs only and records what it refused."""
     from weasyprint.urls import URLFetcher
 
@@ -48,6 +49,7 @@ class PdfResult:
     data: bytes
     warnings: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    html: str = ""  # the HTML printed (``refit``'s when the first layout was not kept)
 
 
 def render_pdf(
@@ -55,11 +57,18 @@ def render_pdf(
     *,
     attachments: Sequence[tuple[str, bytes, str]] = (),
     variant: str | None = DEFAULT_VARIANT,
+    keep: Callable[[Any], bool] | None = None,
+    refit: Callable[[], str] | None = None,
+    tagged: bool = True,
 ) -> PdfResult:
-    """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples."""
+    """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples.
+
+    ``keep`` looks at the laid-out document; when it says no, ``refit()`` gives the HTML to print
+    instead (page one's measured fit: the usual packet is laid out once). ``tagged``: a tagged
+    PDF (structure tree for screen readers), together with the PDF/A variant."""
     import weasyprint
 
-    fetcher = _locked_fetcher()
+    fetcher = locked_fetcher()
     blocked = fetcher.blocked
 
     warnings: list[str] = []
@@ -72,17 +81,20 @@ def render_pdf(
     wlog = logging.getLogger("weasyprint")
     wlog.addHandler(handler)
     try:
-        doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
         atts = [
             weasyprint.Attachment(string=data, name=name, description=desc)
             for name, data, desc in attachments
         ]
-        options = {}
+        options: dict[str, Any] = {"pdf_tags": tagged}
         if variant and variant != "none":
             options["pdf_variant"] = variant
+        doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**options)
+        if keep is not None and refit is not None and not keep(doc):
+            html = refit()
+            doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**options)
         data = doc.write_pdf(attachments=atts or None, **options)
     except Exception as exc:  # WeasyPrint raises many kinds; translate at the boundary
         raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
     finally:
         wlog.removeHandler(handler)
-    return PdfResult(data=data, warnings=warnings, blocked=blocked)
+    return PdfResult(data=data, warnings=warnings, blocked=blocked, html=html)

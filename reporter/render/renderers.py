@@ -15,6 +15,7 @@ from typing import Protocol
 from reporter.render.html import render_html
 from reporter.render.json import render_json
 from reporter.render.options import RenderOptions
+from reporter.render.page_one_fit import Fit, page_one_kept
 from reporter.render.pdf import render_pdf
 from reporter.transform.model import Report
 
@@ -47,8 +48,11 @@ def html_renderer(report: Report, options: RenderOptions) -> Rendered:
 
 
 def pdf_renderer(report: Report, options: RenderOptions) -> Rendered:
-    html = render_html(report, options)
-    result = render_pdf(html, attachments=list(options.attachments), variant=options.pdf_variant)
+    # Laid out once with page one in full; measured and shortened only when page one spilled.
+    html = render_html(report, options, fit=Fit())
+    result = render_pdf(html, attachments=list(options.attachments), variant=options.pdf_variant,
+                        keep=page_one_kept, refit=lambda: render_html(report, options))
+    html = result.html
     warnings = list(result.warnings)
     if result.blocked:
         warnings.append(f"refused to load {len(result.blocked)} external resource(s) named in the record")

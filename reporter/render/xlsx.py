@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from reporter import __version__
 from reporter.dates import get_zone
+from reporter.render import labels
 from reporter.render.options import RenderOptions
 from reporter.render.xlsx_cells import (
     DATE_FORMAT,
@@ -38,6 +39,7 @@ from reporter.render.xlsx_cells import (
     write_value,
 )
 from reporter.render.xlsx_facts import Fact, company_facts, summary_facts
+from reporter.render.xlsx_print import finish_sheet
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, fit_width, safe_sheet_name, write_header
 from reporter.render.xlsx_tradetapp import add_tradetapp_sheets
@@ -169,6 +171,7 @@ def _table_sheet(ws, book: _Book, key: str, cols: list[SheetColumn], rows: list[
         for i, col in enumerate(cols, start=1):
             write_typed(ws.cell(row=r, column=i), col.get(row), col.kind, zone)
     add_table(ws, key, len(cols), len(rows), book.tables)
+    finish_sheet(ws)
 
 
 def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *, with_field: bool) -> None:
@@ -204,6 +207,7 @@ def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *,
             rd = ws.cell(row=r, column=col + 2)
             rd.value, rd.number_format = c.rate_date, DATE_FORMAT
     add_table(ws, key, len(headers), len(facts), book.tables)
+    finish_sheet(ws)
 
 
 def _flags_sheet(ws, book: _Book, flags) -> None:
@@ -215,12 +219,13 @@ def _flags_sheet(ws, book: _Book, flags) -> None:
             sev.fill = SEVERITY_FILL[flag.severity]
         set_text(ws.cell(row=r, column=2), flag.rule)
         msg = ws.cell(row=r, column=3)
-        set_text(msg, flag.message)
+        set_text(msg, labels.in_words(flag.message))
         msg.alignment = WRAP
         ev = ws.cell(row=r, column=4)
         set_text(ev, "; ".join(f"{k}={_evidence(v)}" for k, v in flag.evidence.items()))
         ev.alignment = WRAP
     add_table(ws, "flags", 4, len(flags), book.tables)
+    finish_sheet(ws)
 
 
 def _evidence(v: Any) -> str:

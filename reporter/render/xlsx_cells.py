@@ -27,12 +27,13 @@ from typing import Any
 from openpyxl.styles import Alignment, Font
 
 from reporter import dates as _dates
+from reporter.render import labels
 from reporter.sections import KINDS
 from reporter.transform.money import Money, minor_units
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-RATIO_FORMAT = '0.00"x"'
+RATIO_FORMAT = '[>=1]0.0"x";0.00"x"'  # as the PDF and the flags: 0.24x, 2.1x, 12.5x
 RATE_FORMAT = "0.0000####"
 WRAP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(horizontal="center", vertical="top")
@@ -177,11 +178,19 @@ def link_target(value: str, kind: str) -> str | None:
     return None
 
 
+# Text kinds a person reads: a value that is a whole enum code is written as words. Code columns
+# and the Company sheet (API field / value, kind "enum") keep the codes.
+_WORD_KINDS = frozenset({"text", "status", "longtext"})
+
+
 def write_typed(cell, value: Any, kind: str, zone) -> None:
     """``write_value`` plus the writer-only kinds (``ratio``: 0.00"x", ``fxrate``) and the
     alignment of the kind (long text wraps, booleans centred)."""
+    if kind in _WORD_KINDS and labels.is_code(value):
+        value = labels.label(value)
     if kind == "fxrate" and value is not None:
         write_number(cell, value, RATE_FORMAT, exact=False)
+
     elif kind == "ratio" and value is not None:
         write_number(cell, value, RATIO_FORMAT, exact=False)
     else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from reporter import __version__
 from reporter.render.facts import Fact, company_fact_groups
+from reporter.render.labels import in_words
 from reporter.transform.model import Report
 
 __all__ = ["Fact", "company_facts", "summary_facts"]
@@ -37,7 +38,7 @@ def summary_facts(report: Report) -> list[Fact]:
         F("Project end", p.end, "date"),
         F("Verdict", report.verdict.upper(), "status"),
     ]
-    out += [F(f"Verdict reason {i}", r, "longtext") for i, r in enumerate(report.verdict_reasons, 1)]
+    out += [F(f"Verdict reason {i}", in_words(r), "longtext") for i, r in enumerate(report.verdict_reasons, 1)]
     out += [
         F("Qualification status", q.status, "status", "qualification.status"),
         F("Qualification expires", q.date_expires_local, "date", "qualification.dateExpires"),

@@ -1,0 +1,148 @@
+"""Render stage (Excel): how a table sheet prints and reads at default zoom.
+
+Input: an openpyxl worksheet whose first ``header_rows`` rows are the header and whose cells are
+already written (values and number formats). Output: the same sheet with
+- print setup: landscape, fit to one page wide (as many pages tall as it needs), narrow margins,
+  the header rows repeated on every printed page (print titles), a footer with page X of Y;
+- header rows tall enough to read every header whole (wrapped, height from the longest header
+  for its column's width), and rows of wrapped text tall enough to read it;
+- columns wide enough for their values: each width from the formatted value's length (as Excel
+  shows it with the cell's number format), so no "###" at default zoom.
+
+Used by every workbook (the per-company workbook, leveling.xlsx, and the bid-leveling workbook):
+call ``finish_sheet(ws)`` after the cells are written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+LINE_HEIGHT = 15.0  # points per wrapped header line (Calibri 11)
+MAX_WIDTH = 60.0
+MIN_WIDTH = 6.0
+HEADER_WRAP = Alignment(vertical="top", wrap_text=True)
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def print_setup(ws, header_rows: int = 1) -> None:
+    """Landscape, one page wide, header rows as print titles, page numbers in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"1:{header_rows}"
+    ws.print_options.gridLines = False
+    m = ws.page_margins
+    m.left = m.right = 0.4
+    m.top = m.bottom = 0.6
+    m.header = m.footer = 0.3
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+def shown_text(value, number_format: str | None) -> str:
+    """About what Excel shows for ``value`` in ``number_format`` (for widths only)."""
+    if value is None:
+        return ""
+    fmt = number_format or "General"
+    if isinstance(value, datetime):
+        return "0000-00-00 00:00:00" if "h" in fmt else "0000-00-00"
+    if isinstance(value, date):
+        return "0000-00-00"
+    if isinstance(value, bool):
+        return "FALSE"
+    if isinstance(value, (int, float, Decimal)):
+        quoted = " ".join(_QUOTED.findall(fmt.split(";")[0]))
+        digits = 0
+        body = fmt.split(";")[0]
+        if "." in body:
+            digits = len(re.findall(r"[0#]", body.split(".", 1)[1].split('"')[0]))
+        if "%" in body:
+            value = Decimal(str(value)) * 100
+        text = f"{Decimal(str(value)):,.{digits}f}" if "," in body else f"{Decimal(str(value)):.{digits}f}"
+        if fmt == "General":
+            text = str(value)
+        return text + (" " + quoted if quoted else "") + ("%" if "%" in body else "")
+    return str(value)
+
+
+def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH) -> None:
+    """Widen every column to its widest shown value (never narrower than it already is)."""
+    widest: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=header_rows + 1):
+        for cell in row:
+            if cell.value is None:
+                continue
+            text = shown_text(cell.value, cell.number_format)
+            longest = max((len(line) for line in text.split("\n")), default=0)
+            if cell.alignment is not None and cell.alignment.wrap_text and not isinstance(cell.value, (int, float, Decimal)):
+                longest = min(longest, int(hi))  # wrapped text: the column's cap is enough
+            widest[cell.column] = max(widest.get(cell.column, 0), longest)
+    for col, n in widest.items():
+        dim = ws.column_dimensions[get_column_letter(col)]
+        want = min(hi, max(MIN_WIDTH, n * 1.1 + 2))
+        if isinstance(n, int) and (dim.width is None or dim.width < want):
+            dim.width = want
+
+
+def header_lines(text: str, width: float) -> int:
+    """Lines a wrapped header needs in a column ``width`` characters wide (wraps at spaces; a
+    word longer than the column takes as many lines as it needs)."""
+    per_line = max(1, int(width) - 1)
+    lines, used = 0, per_line  # "used" starts full so the first word opens line one
+    for word in str(text or "").split():
+        n = len(word)
+        if used + 1 + n <= per_line:
+            used += 1 + n
+            continue
+        extra = math.ceil(n / per_line)
+        lines += extra
+        used = n - (extra - 1) * per_line
+    return max(lines, 1)
+
+
+def fit_header(ws, header_rows: int = 1) -> None:
+    """Wrap the header cells and make each header row tall enough for its longest header."""
+    for r in range(1, header_rows + 1):
+        lines = 1
+        for cell in ws[r]:
+            if cell.value is None:
+                continue
+            width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
+            cell.alignment = HEADER_WRAP
+            lines = max(lines, header_lines(str(cell.value), width))
+        ws.row_dimensions[r].height = math.ceil(lines * LINE_HEIGHT)
+
+
+MAX_ROW_LINES = 12  # a very long text: its row shows this many lines (the cell holds it all)
+
+
+def fit_rows(ws, header_rows: int = 1) -> None:
+    """Rows holding wrapped text tall enough to show it (spreadsheet programs do not grow a row
+    an openpyxl file left at the default height)."""
+    for row in ws.iter_rows(min_row=header_rows + 1):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and cell.alignment is not None and cell.alignment.wrap_text:
+                width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
+                n = sum(header_lines(part, width * 1.1) for part in cell.value.split("\n"))
+                lines = max(lines, min(n, MAX_ROW_LINES))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = math.ceil(lines * LINE_HEIGHT)
+
+
+def finish_sheet(ws, header_rows: int = 1) -> None:
+    """Widths from the values, rows and header rows tall enough, and the print setup."""
+    fit_columns(ws, header_rows)
+    fit_header(ws, header_rows)
+    fit_rows(ws, header_rows)
+    print_setup(ws, header_rows)
