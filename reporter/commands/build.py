@@ -14,7 +14,7 @@ import os
 from reporter.commands.api_options import add_api_options, api_request_from_args
 from reporter.config import DEFAULT_FORMATS, FORMATS, build_config_from_args
 from reporter.errors import UsageError
-from reporter.render.pdf import DEFAULT_VARIANT
+from reporter.render.options import DEFAULT_VARIANT, PDF_VARIANTS
 
 log = logging.getLogger("reporter")
 
@@ -70,10 +70,9 @@ def run(args) -> int:
     from reporter.batch_sources import all_sources
     from reporter.deliver.naming import NamePattern
     from reporter.progress import Progress
-    from reporter.render.pdf import variants
 
-    if args.pdf_variant not in variants():
-        raise UsageError(f"--pdf-variant: unknown variant {args.pdf_variant!r}; choose from {', '.join(variants())}")
+    if args.pdf_variant not in PDF_VARIANTS:
+        raise UsageError(f"--pdf-variant: unknown variant {args.pdf_variant!r}; choose from {', '.join(PDF_VARIANTS)}")
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("--jobs: at least 1")

@@ -13,10 +13,6 @@ import logging
 import os
 from pathlib import Path
 
-from reporter.deliver.mail import Recipients, check_sender, compose, parse_size, write_eml
-from reporter.deliver.send_record import SendRecord
-from reporter.deliver.smtp import SmtpSettings, format_sender, send
-
 log = logging.getLogger("reporter")
 
 
@@ -38,6 +34,12 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: every command's module is imported to parse the arguments,
+    # and mail composing pulls in Jinja2, zipfile and smtplib (start-up cost of every build).
+    from reporter.deliver.mail import Recipients, check_sender, compose, parse_size, write_eml
+    from reporter.deliver.send_record import SendRecord
+    from reporter.deliver.smtp import SmtpSettings, format_sender, send
+
     recipients = Recipients.parse(args.to, args.cc)
     user = os.environ.get("SMTP_USER") or None
     sender = format_sender(check_sender(args.sender), user)
