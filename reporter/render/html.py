@@ -250,7 +250,10 @@ def read_styles(options: RenderOptions) -> str:
     return css
 
 
-def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None) -> str:
+def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None,
+                css: str | None = None) -> str:
+    """The packet's HTML; ``css`` replaces the styles (``read_styles``) inlined in its ``<style>``
+    (the PDF renderer passes ``""`` and hands WeasyPrint the styles parsed once per process)."""
     options = options or RenderOptions()
     env = env or environment(report.locale, report.timezone, options.templates)
     template = env.get_template("packet.html.j2")
@@ -259,7 +262,7 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         r=report,
         sections=SECTIONS,
         facts=company_fact_groups(report),
-        css=read_styles(options),
+        css=read_styles(options) if css is None else css,
         logo=_data_url(Path(options.logo)) if options.logo else None,
         version=__version__,
         charts=charts.page_one_charts(report),
