@@ -241,8 +241,11 @@ def _data_url(path: Path) -> str:
 
 
 def read_styles(options: RenderOptions) -> str:
-    """The bundled stylesheet, the page size, then ``--style``."""
-    css = (asset_dir("styles") / "packet.css").read_text(encoding="utf-8")
+    """The bundled stylesheets (``packet.css``, then ``sections.css``: the later pages' long lists),
+    the page size, then ``--style``."""
+    styles = asset_dir("styles")
+    css = (styles / "packet.css").read_text(encoding="utf-8")
+    css += "\n" + (styles / "sections.css").read_text(encoding="utf-8")
     if options.page_size != "a4":
         css += f"\n@page {{ size: {PAGE_SIZES[options.page_size]}; }}\n"
     if options.style:
