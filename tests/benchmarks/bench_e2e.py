@@ -114,6 +114,7 @@ def run_e2e_benchmark(records: int, repeat: int, trees: dict[str, Path] | None =
                 for jobs in (1, 2):
                     s, rss = run_build(fake.base_url, jobs, Path(tmp) / f"{name}-{jobs}-{r}", tree)
                     times.setdefault((name, jobs), []).append(s)
+                    print(f"  run {r + 1}: {name} --jobs {jobs}: {s:.1f} s, {rss:.0f} MiB", file=sys.stderr, flush=True)
                     peaks[(name, jobs)] = max(peaks.get((name, jobs), 0.0), rss)
             b, pages = bare_renders(records)
             bare.append(b)
