@@ -8,6 +8,9 @@ companies finish (``batch_index``). Returns a ``BatchOutcome``.
 - One run per folder (``batch_lock``): a second run into the same folder fails at once (exit 2).
 - Renders run in a pool of worker processes (``batch_pool``), never more than ``2 x jobs`` records
   in flight, so memory does not grow with the number of companies.
+- Fetching overlaps rendering: the sources are read ahead (``batch_sources.read_ahead``, at most
+  ``READ_AHEAD`` records waiting), so the next list page is fetched while workers render, and a
+  batch costs about max(API time, render time / jobs) instead of their sum.
 - A record whose source (``updatedAt`` and SHA-256 of its canonical JSON) and build settings match
   a finished item of the folder's manifest, with its files intact, is skipped unless ``force``.
 - A failing record never stops the others: whatever it raises (reading, validating,
@@ -29,6 +32,7 @@ from reporter.api.side_files import SideDocs
 from reporter.batch_index import RunIndex
 from reporter.batch_lock import FolderLock
 from reporter.batch_pool import WorkerPool, make_pool, worker_died
+from reporter.batch_sources import read_ahead
 from reporter.batch_task import (
     SOURCES_DIR,
     Fetched,
@@ -53,6 +57,9 @@ __all__ = ["MANIFEST_INTERVAL", "BatchOutcome", "Progress", "build_task", "make_
 # Seconds between manifest rewrites during a run (always rewritten at the end). Files finished but
 # not yet listed when a run is killed are simply built again by the next run.
 MANIFEST_INTERVAL = 0.25
+# Records fetched ahead of the workers (two list pages of 40): enough to keep rendering while the
+# next page is fetched, few enough that memory stays flat in the number of companies.
+READ_AHEAD = 80
 
 
 class Progress(Protocol):
@@ -235,7 +242,7 @@ class _Run:
             self.progress.total(total)
         seq = -1
         try:
-            async for label, source in sources:
+            async for label, source in read_ahead(sources, READ_AHEAD):
                 seq += 1
                 if total is not None and seq + 1 > total and self.progress:  # a list page held several records
                     total = seq + 1

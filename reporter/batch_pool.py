@@ -56,11 +56,17 @@ class WorkerPool:
         self.jobs = jobs
         self.generation = 0
         self.alone = asyncio.Lock()  # retries after a worker crash run one at a time
+        self.thread: concurrent.futures.ThreadPoolExecutor | None = None
 
     async def run(self, fn: Callable[[Task], Any], task: Task) -> Any:
-        if self.pool is None:
-            return fn(task)
         loop = asyncio.get_running_loop()
+        if self.pool is None:
+            # One job: one record at a time in one thread of this process (WeasyPrint's shared
+            # font configuration and stylesheet are not for two threads), so the event loop goes
+            # on fetching the next records meanwhile.
+            if self.thread is None:
+                self.thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="reporter-render")
+            return await loop.run_in_executor(self.thread, fn, task)
         for attempt in (1, 2):
             generation = self.generation
             try:
@@ -80,6 +86,8 @@ class WorkerPool:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        if self.thread is not None:
+            self.thread.shutdown(wait=True, cancel_futures=True)
         if self.pool is not self.given and self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 

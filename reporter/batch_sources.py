@@ -4,11 +4,13 @@ Input: saved record files (one record or a list page each) and/or an API request
 an async ``fetch()`` yielding results with ``company_id``, ``raw`` and ``error``). Output: an async
 stream of ``(label, record or ReporterError)``. Whatever goes wrong reading one file (a
 ``ReporterError`` or any other exception: deep nesting, an over-long number, bad Unicode) becomes
-that file's ``InputError``, naming it; the stream goes on with the next file.
+that file's ``InputError``, naming it; the stream goes on with the next file. ``read_ahead``
+reads any such stream ahead of its consumer (a bounded queue), so fetching overlaps rendering.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -32,7 +34,9 @@ def read_file_sources(path: str, show_tax_id: bool = False) -> list[Source]:
 
 async def file_sources(paths: Iterable[str], show_tax_id: bool = False) -> AsyncIterator[Source]:
     for p in paths:
-        for item in read_file_sources(p, show_tax_id):
+        # In a thread: a slow file (a network share, a pipe) must not hold up the renders of the
+        # records already read (the event loop schedules them).
+        for item in await asyncio.to_thread(read_file_sources, p, show_tax_id):
             yield item
 
 
@@ -54,3 +58,46 @@ async def all_sources(paths: Iterable[str], request: Any = None, show_tax_id: bo
     if request is not None:
         async for s in api_sources(request):
             yield s
+
+
+class _Raised:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_END = object()
+
+
+async def read_ahead(sources: AsyncIterator[Source], limit: int) -> AsyncIterator[Source]:
+    """``sources`` read by a task of its own, at most ``limit`` items ahead of the consumer: while
+    the consumer waits (for a worker), the next records are already being fetched. An exception
+    of ``sources`` is raised here, in order; leaving early cancels the reader."""
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max(1, limit))
+
+    async def reader() -> None:
+        try:
+            async for item in sources:
+                await queue.put(item)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # handed to the consumer, raised at its place in the stream
+            await queue.put(_Raised(exc))
+            return
+        await queue.put(_END)
+
+    task = asyncio.ensure_future(reader())
+    try:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item
+    finally:
+        if not task.done():
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass

@@ -37,7 +37,7 @@ from authlib.deprecate import AuthlibDeprecationWarning  # noqa: E402 (installs 
 
 from reporter.api.connect import async_client
 from reporter.api.loopback import DEFAULT_CALLBACK_URL, _CallbackListener, loopback_address
-from reporter.api.settings import is_loopback
+from reporter.api.settings import DEFAULT_LOGIN_TIMEOUT, DEFAULT_SCOPE, is_loopback
 from reporter.api.token_store import StoredTokens, TokenStore
 from reporter.errors import SignInError
 
@@ -51,10 +51,8 @@ with warnings.catch_warnings():
 log = logging.getLogger("reporter.auth")
 
 DEFAULT_AUTH_BASE_URL = "https://developer.api.autodesk.com/authentication/v2"
-DEFAULT_SCOPE = "data:read"
 REFRESH_LIFETIME = 15 * 24 * 3600  # APS refresh tokens last 15 days
 REFRESH_LEEWAY = 300  # refresh this many seconds before the access token expires
-DEFAULT_LOGIN_TIMEOUT = 300.0
 _HTTP_TIMEOUT = httpx.Timeout(30.0)
 
 SIGN_IN_EXPIRED = (

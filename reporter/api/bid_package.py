@@ -14,14 +14,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reporter.api.buildingconnected import BuildingConnectedClient, check_id
 from reporter.api.side_files import FINANCIALS_SUFFIX, FLAGS_SUFFIX
-from reporter.api.tradetapp import TradeTappClient
 from reporter.errors import InputError, NotFound, ReporterError
 from reporter.fsio import atomic_write
 from reporter.jsonio import dumps_exact, loads_exact
+
+if TYPE_CHECKING:  # the clients are only passed in: reading a saved folder needs no HTTP library
+    from reporter.api.buildingconnected import BuildingConnectedClient
+    from reporter.api.tradetapp import TradeTappClient
 
 NOT_FOUND = {"notFound": True, "status": 404}
 _PAGE = re.compile(r"^bc-(invites|bids|team)\.([0-9a-f]{24})\.page-(\d+)\.json$")
@@ -78,6 +80,8 @@ async def package_ids_of_project(bc: BuildingConnectedClient, project_id: str) -
 async def fetch_package(bc: BuildingConnectedClient, tt: TradeTappClient, package_id: str,
                         projects: dict[str, dict[str, Any]] | None = None) -> PackageData:
     """The package, its project (cached in ``projects``), invites, latest bids, team and TradeTapp files."""
+    from reporter.api.buildingconnected import check_id  # with the client: HTTP is in use already
+
     package = await bc.get_bid_package(check_id(package_id, "bid package"))
     pid = check_id(str(package.get("projectId") or ""), "project")
     projects = projects if projects is not None else {}

@@ -25,7 +25,7 @@ import httpx
 
 from reporter.api.saved import validate_record
 from reporter.api.settings import ApiSettings, QueryFilters
-from reporter.api.side_files import SideDocs, save_side_docs
+from reporter.api.side_files import SideDocs, SideOptions, save_side_docs
 from reporter.api.sync_state import save_record
 from reporter.api.tokens import TokenProvider
 from reporter.api.tradetapp import TradeTappClient
@@ -47,18 +47,6 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-@dataclass(frozen=True)
-class SideOptions:
-    """Which side endpoints a run reads (``--no-financials`` / ``--no-flags`` turn them off)."""
-
-    financials: bool = True
-    flags: bool = True
-
-    @property
-    def any(self) -> bool:
-        return self.financials or self.flags
 
 
 async def fetch_side(client: TradeTappClient, company_id: str, options: SideOptions) -> SideDocs:

@@ -17,15 +17,20 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from reporter.errors import UsageError
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_BASE_URL = "https://developer.api.autodesk.com/construction/tradetapp/v2"
 BASE_URL_ENV = "TRADETAPP_BASE_URL"
 MAX_LIST_LIMIT = 40
+# Sign-in defaults (``reporter.api.auth`` uses them; here so `reporter login --help` needs no httpx).
+DEFAULT_SCOPE = "data:read"
+DEFAULT_LOGIN_TIMEOUT = 300.0
+UPLOAD_SCOPES = "data:write data:create"  # what `reporter file` needs on top (login --acc-upload)
 COMPANY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
@@ -89,6 +94,10 @@ class ApiSettings:
 
 def check_base_url(value: str | None, option: str) -> str:
     """``value`` without a trailing slash, if it is a base URL a token may be sent to."""
+    # httpx is imported here, not at the top: every command's argument parsing imports this module,
+    # and an offline build never needs httpx (about 0.1-0.2 s of start-up).
+    import httpx
+
     base = (value or "").strip().rstrip("/")
     try:
         url = httpx.URL(base) if base else None

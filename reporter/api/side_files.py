@@ -164,3 +164,15 @@ def side_files_for(record_path: str | Path, company_id: str | None = None) -> Si
     if flags_path.is_file():
         found.update(_flags(flags_path, company_id))
     return SideFiles(**found)
+
+
+@dataclass(frozen=True)
+class SideOptions:
+    """Which side endpoints a run reads (``--no-financials`` / ``--no-flags`` turn them off)."""
+
+    financials: bool = True
+    flags: bool = True
+
+    @property
+    def any(self) -> bool:
+        return self.financials or self.flags

@@ -17,15 +17,21 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reporter.api import sync_state
-from reporter.api.fetch import FetchResult, SideOptions, fetch_records
 from reporter.api.settings import MAX_LIST_LIMIT, ApiSettings, QueryFilters, is_company_id
-from reporter.api.tokens import TokenProvider
-from reporter.api.tokens import resolve_token_provider as _resolve
+from reporter.api.side_files import SideOptions
 from reporter.dates import parse_api_datetime
 from reporter.errors import UsageError
+
+if TYPE_CHECKING:
+    from reporter.api.fetch import FetchResult
+    from reporter.api.tokens import TokenProvider
+
+# ``reporter.api.fetch`` and ``reporter.api.tokens`` (httpx, Authlib: about 0.3 s) are imported
+# only when companies are asked of the API: every command parses its arguments through this
+# module, and an offline ``reporter build FILE`` never talks to TradeTapp.
 
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -94,6 +100,10 @@ class ApiRequest:
 
     def fetch(self, **kwargs: Any) -> AsyncIterator[FetchResult]:
         """``fetch_records`` for this request (keyword arguments are passed on, e.g. ``transport``)."""
+        from reporter.api.fetch import (
+            fetch_records,  # here, not at the top: httpx is not needed to parse arguments
+        )
+
         kwargs.setdefault("side", self.side)
         return fetch_records(
             self.settings, self.token_provider, self.company_ids, self.all_, self.filters, **kwargs
@@ -160,6 +170,8 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
 
 def resolve_token_provider(args: argparse.Namespace) -> TokenProvider:
     """``--token-file``, else ``APS_ACCESS_TOKEN``, else the sign-in store; else ``SignInError``."""
+    from reporter.api.tokens import resolve_token_provider as _resolve
+
     return _resolve(getattr(args, "token_file", None))
 
 

@@ -22,9 +22,7 @@ from reporter.api.bid_package import (
     package_ids_of_project,
     save_package,
 )
-from reporter.api.buildingconnected import BuildingConnectedClient, bc_base_url, check_id
 from reporter.api.settings import ApiSettings
-from reporter.api.tradetapp import TradeTappClient, limits_of
 from reporter.commands.api_options import resolve_token_provider
 from reporter.errors import UsageError
 
@@ -67,7 +65,11 @@ def package_data_from_args(args: Any) -> list[PackageData]:
     return packages
 
 
-def _clients(args: Any) -> tuple[BuildingConnectedClient, TradeTappClient]:
+def _clients(args: Any) -> tuple[Any, Any]:
+    """The BuildingConnected and TradeTapp clients (imported here: httpx only when fetching)."""
+    from reporter.api.buildingconnected import BuildingConnectedClient, bc_base_url
+    from reporter.api.tradetapp import TradeTappClient, limits_of
+
     tokens = resolve_token_provider(args)
     settings = ApiSettings.from_env(base_url=args.base_url, gc_company_id=args.gc_company_id or None)
     bc = BuildingConnectedClient(bc_base_url(args.bc_base_url), tokens, limits=limits_of(settings))
@@ -75,6 +77,8 @@ def _clients(args: Any) -> tuple[BuildingConnectedClient, TradeTappClient]:
 
 
 async def fetch_packages(args: Any, **client_kwargs: Any) -> list[PackageData]:
+    from reporter.api.buildingconnected import check_id
+
     ids = [check_id(i, "bid package") for i in args.bid_packages]
     projects = [check_id(i, "project") for i in args.bc_projects]
     bc, tt = _clients(args)

@@ -15,7 +15,7 @@ from reporter.commands.api_options import add_api_options, api_request_from_args
 from reporter.commands.bid_package import add_bid_options, package_data_from_args, wants_bid_packages
 from reporter.config import DEFAULT_FORMATS, FORMATS, build_config_from_args
 from reporter.errors import UsageError
-from reporter.render.pdf import DEFAULT_VARIANT
+from reporter.render.options import DEFAULT_VARIANT, PDF_VARIANTS
 
 log = logging.getLogger("reporter")
 
@@ -74,13 +74,11 @@ def register(sub, common) -> None:
 def run(args) -> int:
     from reporter.batch import make_pool, run_batch
     from reporter.batch_sources import all_sources
-    from reporter.bid_batch import bid_config, build_bid_packages
     from reporter.deliver.naming import NamePattern
     from reporter.progress import Progress
-    from reporter.render.pdf import variants
 
-    if args.pdf_variant not in variants():
-        raise UsageError(f"--pdf-variant: unknown variant {args.pdf_variant!r}; choose from {', '.join(variants())}")
+    if args.pdf_variant not in PDF_VARIANTS:
+        raise UsageError(f"--pdf-variant: unknown variant {args.pdf_variant!r}; choose from {', '.join(PDF_VARIANTS)}")
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("--jobs: at least 1")
@@ -88,7 +86,9 @@ def run(args) -> int:
     if wants_bid_packages(args) and (args.company_ids or args.ids_file or args.all_):
         raise UsageError("build: a bid package chooses the companies; leave out --company/--ids-file/--all")
     packages = package_data_from_args(args) if wants_bid_packages(args) else None
-    if packages is not None:
+    if packages is not None:  # imported here, not at the top: the award PDF and bid-leveling workbook need openpyxl
+        from reporter.bid_batch import bid_config, build_bid_packages
+
         config = bid_config(packages, config)
     names = NamePattern.for_config(config, args.name_pattern)
     request = None if packages is not None else api_request_from_args(args, required=False)

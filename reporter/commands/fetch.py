@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reporter.api.fetch import save_fetched
 from reporter.commands.api_options import ApiRequest, add_api_options, api_request_from_args
 from reporter.commands.bid_package import add_bid_options, run_fetch
 from reporter.errors import UsageError
@@ -62,6 +61,8 @@ async def fetch_into(request: ApiRequest, out: Path, *, quiet: bool = False, **f
     """Fetch and save every record of ``request`` (``reporter.api.fetch.save_fetched``), saying
     each failure on one stderr line; return (saved, failed)."""
     saved = failed = repeats = 0
+    from reporter.api.fetch import save_fetched  # lazily: see api_options (httpx at start-up)
+
     async for outcome in save_fetched(request.fetch(**fetch_kwargs), out, check=not quiet):
         if outcome.ok:
             saved += 1

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from reporter.api.settings import UPLOAD_SCOPES
 from reporter.batch_lock import FolderLock
 from reporter.commands.api_options import resolve_token_provider
-from reporter.deliver.acc_filing import CREATE, SKIP, UPLOAD_SCOPES, VERSION, FilingRequest, file_folder
-from reporter.deliver.acc_target import DEFAULT_FOLDER
+from reporter.deliver.acc_records import DEFAULT_FOLDER
 from reporter.errors import UsageError
 
 
@@ -47,6 +47,10 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: every command is imported to parse the arguments, and filing
+    # pulls in httpx (start-up cost of every other command).
+    from reporter.deliver.acc_filing import CREATE, SKIP, VERSION, FilingRequest, file_folder
+
     folder = Path(args.folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder (give a folder written by 'reporter build')")

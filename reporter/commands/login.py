@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from reporter.api.auth import DEFAULT_LOGIN_TIMEOUT, DEFAULT_SCOPE, AuthSettings, sign_in
-from reporter.api.token_store import choose_store
-from reporter.deliver.acc_filing import UPLOAD_SCOPES
+from reporter.api.settings import DEFAULT_LOGIN_TIMEOUT, DEFAULT_SCOPE, UPLOAD_SCOPES
 from reporter.errors import UsageError
 
 
@@ -47,6 +45,11 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: every command's module is imported to parse the arguments,
+    # and these pull in httpx/Authlib (start-up cost of every other command).
+    from reporter.api.auth import AuthSettings, sign_in
+    from reporter.api.token_store import choose_store
+
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
     scope = args.scope

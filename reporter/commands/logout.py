@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from reporter.api.auth import revoke_tokens
-from reporter.api.token_store import choose_store
 from reporter.errors import SignInError
 
 log = logging.getLogger("reporter.auth")
@@ -22,6 +20,11 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: every command's module is imported to parse the arguments,
+    # and these pull in httpx/Authlib (start-up cost of every other command).
+    from reporter.api.auth import revoke_tokens
+    from reporter.api.token_store import choose_store
+
     store = choose_store()
     try:
         tokens = store.load()

@@ -16,10 +16,6 @@ import logging
 import os
 from pathlib import Path
 
-from reporter.deliver.mail import Recipients, check_sender, compose, parse_size, write_eml
-from reporter.deliver.project_team_folder import project_team_of
-from reporter.deliver.send_record import SendRecord
-from reporter.deliver.smtp import SmtpSettings, format_sender, send
 from reporter.errors import UsageError
 
 log = logging.getLogger("reporter")
@@ -48,6 +44,13 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: every command's module is imported to parse the arguments,
+    # and mail composing pulls in Jinja2, zipfile and smtplib (start-up cost of every build).
+    from reporter.deliver.mail import Recipients, check_sender, compose, parse_size, write_eml
+    from reporter.deliver.project_team_folder import project_team_of
+    from reporter.deliver.send_record import SendRecord
+    from reporter.deliver.smtp import SmtpSettings, format_sender, send
+
     folder = Path(args.folder)
     to = list(args.to)
     if args.project_team:

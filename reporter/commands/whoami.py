@@ -12,10 +12,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reporter.api.settings import ApiSettings
-from reporter.api.tokens import resolve_token_provider
-from reporter.api.tradetapp import fetch_me
-
 
 def register(sub, common) -> None:
     p = sub.add_parser("whoami", parents=[common], help="show the signed-in user and usable GC company ids")
@@ -25,6 +21,12 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: every command's module is imported to parse the arguments,
+    # and these pull in httpx/Authlib (start-up cost of every other command).
+    from reporter.api.settings import ApiSettings
+    from reporter.api.tokens import resolve_token_provider
+    from reporter.api.tradetapp import fetch_me
+
     settings = ApiSettings.from_env(base_url=args.base_url)
     provider = resolve_token_provider(args.token_file)
     me = asyncio.run(fetch_me(settings.base_url, provider))

@@ -41,12 +41,13 @@ from reporter.api.acc_links import AccLinksClient, bc_root_url
 from reporter.api.data_management import MAX_SIGNED_PARTS, DataManagementClient, aps_base_url
 from reporter.api.dm_models import parse_storage_urn
 from reporter.api.http import Limits
+from reporter.api.settings import UPLOAD_SCOPES
 from reporter.api.signed_s3 import SignedUploader
 from reporter.api.tokens import TokenProvider
 from reporter.dates import format_iso
 from reporter.deliver.acc_folders import POST_ATTEMPTS, Folders, RemoteItem
-from reporter.deliver.acc_records import FILED, UPLOADED, AccRecord
-from reporter.deliver.acc_target import DEFAULT_FOLDER, Target, folder_name, resolve_target
+from reporter.deliver.acc_records import DEFAULT_FOLDER, FILED, UPLOADED, AccRecord
+from reporter.deliver.acc_target import Target, folder_name, resolve_target
 from reporter.deliver.manifest import (
     MANIFEST,
     FileEntry,
@@ -62,7 +63,6 @@ from reporter.fsio import sha256_bytes
 
 PART_SIZE = 100 * 1024 * 1024  # bytes per signed-upload part (Autodesk: several parts above ~100 MB)
 CREATE, VERSION, SKIP = "create", "version", "skip"
-UPLOAD_SCOPES = "data:write data:create"
 T = TypeVar("T")
 
 

@@ -20,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+# Where `reporter file` puts a folder's files in ACC Docs, from a top folder ({package}: the bid package).
+DEFAULT_FOLDER = "Project Files/Prequalification/{package}"
+
 FILED = "filed"
 UPLOADED = "uploaded"
 

@@ -25,7 +25,6 @@ from reporter.api.acc_links import AccLink, AccLinksClient, link_of
 from reporter.deliver.manifest import Manifest
 from reporter.errors import DeliveryError, NotFound, UsageError
 
-DEFAULT_FOLDER = "Project Files/Prequalification/{package}"
 _ACC_ID = re.compile(r"^(b\.)?[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 _BAD_NAME_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 

@@ -281,8 +281,11 @@ def _data_url(path: Path) -> str:
 
 
 def read_styles(options: RenderOptions) -> str:
-    """The bundled stylesheet, the page size, then ``--style``."""
-    css = (asset_dir("styles") / "packet.css").read_text(encoding="utf-8")
+    """The bundled stylesheets (``packet.css``, then ``sections.css``: the later pages' long lists),
+    the page size, then ``--style``."""
+    styles = asset_dir("styles")
+    css = (styles / "packet.css").read_text(encoding="utf-8")
+    css += "\n" + (styles / "sections.css").read_text(encoding="utf-8")
     if options.page_size != "a4":
         css += f"\n@page {{ size: {PAGE_SIZES[options.page_size]}; }}\n"
     if options.style:
@@ -291,18 +294,21 @@ def read_styles(options: RenderOptions) -> str:
 
 
 def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None,
-                fit: Fit | None = None) -> str:
+                fit: Fit | None = None, css: str | None = None) -> str:
     """The packet's HTML, with as much of page one as one page holds (measured:
-    ``reporter.render.page_one_fit``); ``fit`` given: page one as that says, not measured."""
+    ``reporter.render.page_one_fit``); ``fit`` given: page one as that says, not measured. ``css``
+    replaces the styles (``read_styles``) inlined in its ``<style>`` (the PDF renderer passes ``""``
+    and hands WeasyPrint the styles parsed once per process); page one is measured with them inline."""
     options = options or RenderOptions()
     env = env or environment(report.locale, report.timezone, options.templates)
     template = env.get_template("packet.html.j2")
     flags = page_one_flags(report)
+    styles = read_styles(options)
     context = dict(
         r=report,
         sections=SECTIONS,
         facts=company_fact_groups(report),
-        css=read_styles(options),
+        css=styles if css is None else css,
         logo=_data_url(Path(options.logo)) if options.logo else None,
         version=__version__,
         charts=charts.page_one_charts(report),
@@ -319,16 +325,16 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
     )
     evidence = evidence_lines(report)
 
-    def page(f: Fit, page_one_only: bool) -> str:
+    def page(f: Fit, page_one_only: bool, **more: Any) -> str:
         blocks = dict(  # the page-one partials, as full as ``f`` allows
             evidence_lines=short_evidence(evidence) if f.evidence_short else evidence,
             legal_shown=min(len(report.legal), LEGAL_ROWS if f.legal_rows is None else f.legal_rows),
             tradetapp=tradetapp_block(report, compact=f.tradetapp_compact),
         )
-        return template.render(context, fit=f, page_one_only=page_one_only, **blocks)
+        return template.render(context, fit=f, page_one_only=page_one_only, **blocks, **more)
 
-    if fit is None:
-        fit, _ = fit_page_one(lambda f: page(f, True), len(flags))
+    if fit is None:  # measured with the styles inline, whatever the packet's own <style> holds
+        fit, _ = fit_page_one(lambda f: page(f, True, css=styles), len(flags))
     return page(fit, False)
 
 

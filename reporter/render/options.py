@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_VARIANT = "pdf/a-3b"
+# The PDF variants WeasyPrint offers (``weasyprint.pdf.VARIANTS`` less ``debug``), plus ``none``:
+# written out so checking ``--pdf-variant`` needs no WeasyPrint import (about 0.5-0.8 s); a test
+# compares it with the installed WeasyPrint's (``reporter.render.pdf.variants``).
+PDF_VARIANTS = (
+    "pdf/a-1a", "pdf/a-1b", "pdf/a-2a", "pdf/a-2b", "pdf/a-2u", "pdf/a-3a", "pdf/a-3b", "pdf/a-3u",
+    "pdf/a-4e", "pdf/a-4f", "pdf/a-4u", "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g",
+    "none",
+)
 
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 # Countries that print on US Letter (the rest of the world: A4).

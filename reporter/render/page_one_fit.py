@@ -9,7 +9,7 @@ page one WeasyPrint lays out on one page, found in a fixed order of shortening:
    rest "and N more", pointing to All flags): the TradeTapp block compact, the evidence line short
    and one legal answer quoted; shorter carrier names; the legal box one line; shorter DBA / legal
    names; the denial reason cut (in full under Qualification decision); at most four insurance
-   rows; a shorter company name.
+   rows; a shorter company name; last, verdict reasons and flag lines cut (in full under All flags).
 
 The layout is WeasyPrint's own (``HTML(...).render()``), with the same locked URL fetcher as the
 PDF (``data:`` URLs only). The PDF renderer lays the whole packet out once with everything in full
@@ -41,6 +41,7 @@ class Fit:
     tradetapp_compact: bool = False  # TradeTapp analysis in one or two lines
     evidence_short: bool = False  # the evidence line: submission age and what was not submitted only
     legal_rows: int | None = None  # quoted legal answers (None: up to LEGAL_ROWS; 0: one line to All flags)
+    line_max: int | None = None  # a verdict reason or flag line, when even that is too long (in full in All flags)
 
 
 # Step 3's shortenings, each kept as the next is added.
@@ -52,6 +53,8 @@ SHORTEN: tuple[dict, ...] = (
     {"denial_max": 300},
     {"insurance_rows": 4},
     {"name_max": 80, "denial_max": 160, "aka_max": 40},
+    {"line_max": 240},
+    {"line_max": 120, "denial_max": 100},
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reporter.render.html import render_html
+from reporter.render.html import read_styles, render_html
 from reporter.render.json import render_json
 from reporter.render.options import RenderOptions
 from reporter.render.page_one_fit import Fit, page_one_kept
@@ -47,12 +47,26 @@ def html_renderer(report: Report, options: RenderOptions) -> Rendered:
     return Rendered(render_html(report, options).encode("utf-8"))
 
 
+EMPTY_STYLE = "<style></style>"
+
+
 def pdf_renderer(report: Report, options: RenderOptions) -> Rendered:
-    # Laid out once with page one in full; measured and shortened only when page one spilled.
-    html = render_html(report, options, fit=Fit())
-    result = render_pdf(html, attachments=list(options.attachments), variant=options.pdf_variant,
-                        keep=page_one_kept, refit=lambda: render_html(report, options))
-    html = result.html
+    """The PDF, laid out once with page one in full (measured and shortened only when page one
+    spilled: ``page_one_kept``), from HTML whose ``<style>`` is left empty while WeasyPrint applies
+    the same styles parsed once per process (``render_pdf(css=...)``); the HTML handed back has them
+    inlined, as the ``html`` format always had. A ``--templates`` packet without the empty
+    ``<style>`` is rendered the old way, styles inline."""
+    css = read_styles(options)
+    atts, variant = list(options.attachments), options.pdf_variant
+    bare = render_html(report, options, fit=Fit(), css="")
+    if EMPTY_STYLE in bare:
+        result = render_pdf(bare, attachments=atts, variant=variant, css=css, keep=page_one_kept,
+                            refit=lambda: render_html(report, options, css=""))
+        html = result.html.replace(EMPTY_STYLE, f"<style>{css}</style>", 1)
+    else:
+        result = render_pdf(render_html(report, options, fit=Fit()), attachments=atts, variant=variant,
+                            keep=page_one_kept, refit=lambda: render_html(report, options))
+        html = result.html
     warnings = list(result.warnings)
     if result.blocked:
         warnings.append(f"refused to load {len(result.blocked)} external resource(s) named in the record")

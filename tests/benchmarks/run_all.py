@@ -17,7 +17,12 @@ run on the same machine, so the ratios survive noisy shared hardware:
 - a batch of 50 records against the fake TradeTapp API (real HTTP on 127.0.0.1, some 429s) with
   ``--jobs 1`` and ``--jobs 2``, and its peak memory for 25 and 50 records;
 - a 30-bidder BuildingConnected bid package against the fakes, from the first request to the built
-  folder with the award PDF and ``bid-leveling.xlsx`` (``bench_bid_package.py``).
+  folder with the award PDF and ``bid-leveling.xlsx`` (``bench_bid_package.py``);
+- end to end (``bench_e2e``): a realistic mix of 60 records (mostly 4-7 pages, a few very long)
+  fetched from the fake and built as PDFs with ``--jobs 1`` and ``--jobs 2``: seconds per sub and
+  peak RSS against the same run's bare WeasyPrint renders of the same HTML;
+- one packet as a whole process, offline (``bench_startup``), against a bare WeasyPrint render of
+  its own HTML as a whole process, for the example record and the large sample.
 
 Each measurement runs in its own process, so its peak resident memory (``ru_maxrss``) is its own.
 Results print as a Markdown table (paste into the README) followed by one JSON line.
@@ -196,6 +201,13 @@ def main() -> None:
 
     bid_result = run_bid_package_benchmark(10 if args.quick else 30, 1 if args.quick else 3)
 
+    from tests.benchmarks.bench_e2e import run_e2e_benchmark
+    from tests.benchmarks.bench_startup import packet_vs_bare
+
+    e2e = run_e2e_benchmark(16 if args.quick else 60, 1 if args.quick else 3)
+    whole = [packet_vs_bare(s, runs, formats=f) for s in ("gr8-builders.json", "summit-electrical-large.json")
+             for f in ("pdf", "pdf,xlsx")]
+
     # Growth with the record's size and with the page count (generated records).
     nested = [(10, "nested:10"), (100, "nested:100"), (1000, "nested:1000")]
     per100 = {k: slope([(n, results[(k, c)]["seconds"]) for n, c in nested]) * 100 for k in ("transform", "xlsx", "pdf")}
@@ -219,11 +231,24 @@ def main() -> None:
     print("|---|---|---|")
     print(f"| {bp['bidders']} bidders: packets, bid-leveling.xlsx, award PDF | {bp['median_s']:.1f} s "
           f"| {bp['requests_per_run']['buildingconnected']} / {bp['requests_per_run']['tradetapp']} |")
+    a = e2e["after"]
+    print(f"\n| end to end, {e2e['records']} subs from the fake API (pages: mean {e2e['pages_mean']}, max {e2e['pages_max']}, "
+          f"{e2e['pages_4_to_7']} of 4-7), PDF each | per sub | vs bare WeasyPrint (same HTML) | peak RSS |")
+    print("|---|---|---|---|")
+    print(f"| --jobs 1 | {a['jobs1_s_per_sub']:.3f} s | {a['jobs1_vs_bare']:.2f}x of {e2e['bare_s_per_sub']:.3f} s | {a['peak_mib_jobs1']:.0f} MiB |")
+    print(f"| --jobs 2 | {a['jobs2_s_per_sub']:.3f} s (target <= 0.48 s) | {a['jobs2_vs_bare_half']:.2f}x of half | "
+          f"{a['peak_mib_jobs2']:.0f} MiB |")
+    print(f"| 2 workers / 1 worker | **{a['ratio']:.2f}x** (target <= 0.55x) | | |")
+    print("\n| one packet, whole process, offline | packet | bare WeasyPrint, whole process | ratio (target <= 1.2x) |")
+    print("|---|---|---|---|")
+    for w in whole:
+        print(f"| {w['sample']} --formats {w['formats']} | {w['packet_s']:.2f} s | {w['bare_s']:.2f} s | **{w['ratio']:.2f}x** |")
     print(f"\ngrowth per 100 nested items: transform {per100['transform']*1000:.1f} ms, workbook {per100['xlsx']*1000:.1f} ms, "
           f"PDF {per100['pdf']:.2f} s; PDF cost per page: {per_page:.2f} s")
     print(f"total benchmark time {time.perf_counter() - started:.0f} s")
     print(json.dumps({"machine": machine(), "results": {f"{k}|{c}": v for (k, c), v in results.items()},
-                      "batch": batch_result, "bidPackage": bid_result, "per100": per100, "per_page": per_page}))
+                      "batch": batch_result, "bidPackage": bid_result, "e2e": e2e, "whole_process": whole,
+                      "per100": per100, "per_page": per_page}))
 
 
 if __name__ == "__main__":
