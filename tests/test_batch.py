@@ -460,7 +460,14 @@ def test_a_record_over_its_time_limit_fails_alone(tmp_path, monkeypatch):
     config = BuildConfig(out_dir=tmp_path, formats=("json",), context=ReportContext(as_of=date(2026, 12, 1)))
     config = dataclasses.replace(config, record_seconds=0.5)
     started = _time.monotonic()
-    outcome = asyncio.run(run_batch(sources(), config, jobs=1))
+    # Worker processes (forked after the patch above): the limit is a SIGALRM in each worker's main thread.
+    from reporter.batch_pool import make_pool
+
+    pool = make_pool(2)
+    try:
+        outcome = asyncio.run(run_batch(sources(), config, jobs=2, pool=pool))
+    finally:
+        pool.shutdown()
     assert _time.monotonic() - started < 4.5  # the 5 s sleep was cut short
     by_name = {i.company_name: i for i in outcome.items}
     assert not by_name["Gr8 Builders"].ok and "gave up after 0.5 s" in by_name["Gr8 Builders"].error
