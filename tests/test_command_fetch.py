@@ -3,14 +3,12 @@ server on 127.0.0.1: what is saved, what is said, exit codes, the sync clock, th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from reporter import cli
 from reporter.api.fetch import fetch_records
 from reporter.api.saved import load_file
 from reporter.api.settings import ApiSettings
@@ -19,6 +17,7 @@ from reporter.api.sync_state import STATE_FILE
 from reporter.api.tokens import StaticToken
 from reporter.jsonio import loads_exact
 from tests.fakes.records import EXACT_NUMBER, company_id, make_record, make_records, stamp
+from tests.fakes.scripted import cli_main
 from tests.fakes.tradetapp import (
     API_PREFIX,
     DEFAULT_TOKEN,
@@ -39,12 +38,8 @@ def fake():
 
 @pytest.fixture
 def main(monkeypatch, fast):
-    """``reporter.cli.main`` with APS_ACCESS_TOKEN set and only the commands that exist yet."""
-    monkeypatch.setenv("APS_ACCESS_TOKEN", DEFAULT_TOKEN)
-    monkeypatch.delenv("TRADETAPP_BASE_URL", raising=False)
-    present = tuple(c for c in cli.COMMANDS if importlib.util.find_spec(f"reporter.commands.{c}"))
-    monkeypatch.setattr(cli, "COMMANDS", present)
-    return cli.main
+    """``reporter.cli.main`` as a user runs it (``tests.fakes.scripted.cli_main``)."""
+    return cli_main(monkeypatch)
 
 
 def saved_ids(out: Path) -> set[str]:

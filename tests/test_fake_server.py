@@ -5,7 +5,6 @@ the client under injected faults, and the fake's own behaviour (``reporter fetch
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reporter import cli
 from reporter.api.fetch import fetch_records
 from reporter.api.settings import ApiSettings
 from reporter.api.tokens import StaticToken
 from reporter.api.tradetapp import TradeTappClient
 from tests.fakes.records import company_id, make_record, make_records, stamp
+from tests.fakes.scripted import cli_main
 from tests.fakes.tradetapp import (
     DEFAULT_TOKEN,
     NO_SCOPE_TOKEN,
@@ -36,12 +35,8 @@ def fake():
 
 @pytest.fixture
 def main(monkeypatch, fast):
-    """``reporter.cli.main`` with APS_ACCESS_TOKEN set and only the commands that exist yet."""
-    monkeypatch.setenv("APS_ACCESS_TOKEN", DEFAULT_TOKEN)
-    monkeypatch.delenv("TRADETAPP_BASE_URL", raising=False)
-    present = tuple(c for c in cli.COMMANDS if importlib.util.find_spec(f"reporter.commands.{c}"))
-    monkeypatch.setattr(cli, "COMMANDS", present)
-    return cli.main
+    """``reporter.cli.main`` as a user runs it (``tests.fakes.scripted.cli_main``)."""
+    return cli_main(monkeypatch)
 
 
 def saved_ids(out: Path) -> set[str]:

@@ -7,7 +7,6 @@ real workbooks read back with openpyxl."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from datetime import date
 from decimal import Decimal
@@ -17,7 +16,6 @@ import openpyxl
 import pytest
 from helpers import needs_tools, pdftotext
 
-from reporter import cli
 from reporter.api.fetch import SideOptions, fetch_records
 from reporter.api.saved import load_file
 from reporter.api.settings import ApiSettings
@@ -29,6 +27,7 @@ from reporter.transform.model import Project, ReportContext
 from reporter.transform.report import build_report
 from reporter.transform.tradetapp_rules import band
 from tests.fakes.records import company_id, make_records
+from tests.fakes.scripted import cli_main
 from tests.fakes.side_records import make_financials, make_flag
 from tests.fakes.tradetapp import DEFAULT_TOKEN, FakeTradeTapp, Faults
 
@@ -56,11 +55,8 @@ def fake():
 
 @pytest.fixture
 def main(monkeypatch, fast):
-    monkeypatch.setenv("APS_ACCESS_TOKEN", DEFAULT_TOKEN)
-    monkeypatch.delenv("TRADETAPP_BASE_URL", raising=False)
-    present = tuple(c for c in cli.COMMANDS if importlib.util.find_spec(f"reporter.commands.{c}"))
-    monkeypatch.setattr(cli, "COMMANDS", present)
-    return cli.main
+    """``reporter.cli.main`` as a user runs it (``tests.fakes.scripted.cli_main``)."""
+    return cli_main(monkeypatch)
 
 
 def _report_json(folder: Path) -> dict:
