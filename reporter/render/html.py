@@ -23,6 +23,7 @@ import json
 import mimetypes
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
@@ -56,7 +57,7 @@ from reporter.render.page_one import (
     verdict_reasons,
     year_span,
 )
-from reporter.render.page_one_fit import Fit, fit_page_one
+from reporter.render.page_one_fit import Fit, Fitter
 from reporter.render.page_one_tradetapp import tradetapp_block
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
@@ -64,6 +65,7 @@ from reporter.transform.money import Money, format_compact, format_money
 
 NOT_PROVIDED = "not provided"
 HEADER_MAX = 60  # the company name in the running header of every page
+ROUGH_LINE_CHARS = 125  # characters of page-one text a line holds, roughly (``PacketPages.rough_lines``)
 
 
 def _money_filter(ctx_locale: str) -> Callable[[Any], str]:
@@ -293,27 +295,70 @@ def read_styles(options: RenderOptions) -> str:
     return css
 
 
-def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None,
-                fit: Fit | None = None, css: str | None = None) -> str:
-    """The packet's HTML, with as much of page one as one page holds (measured:
-    ``reporter.render.page_one_fit``); ``fit`` given: page one as that says, not measured. ``css``
-    replaces the styles (``read_styles``) inlined in its ``<style>`` (the PDF renderer passes ``""``
-    and hands WeasyPrint the styles parsed once per process); page one is measured with them inline."""
+@dataclass(frozen=True)
+class PacketPages:
+    """One report's packet, ready to render with any page-one ``Fit`` (the view models built
+    once); ``styles``: the CSS text (``read_styles``) inlined unless ``css`` says otherwise."""
+
+    template: jinja2.Template
+    context: dict[str, Any]
+    report: Report
+    flags: list[Any]  # the flags page one could list
+    evidence: list[str]
+    styles: str
+
+    @property
+    def n_flags(self) -> int:
+        return len(self.flags)
+
+    def _render(self, f: Fit, page_one_only: bool, css: str | None, flags: list[Any]) -> str:
+        report = self.report
+        blocks = dict(  # the page-one partials, as full as ``f`` allows
+            evidence_lines=short_evidence(self.evidence) if f.evidence_short else self.evidence,
+            legal_shown=min(len(report.legal), LEGAL_ROWS if f.legal_rows is None else f.legal_rows),
+            tradetapp=tradetapp_block(report, compact=f.tradetapp_compact),
+        )
+        return self.template.render(self.context, fit=f, page_one_only=page_one_only, page_one_flags=flags,
+                                    css=self.styles if css is None else css, **blocks)
+
+    def html(self, fit: Fit, *, css: str | None = None) -> str:
+        """The whole packet with page one as ``fit`` says."""
+        return self._render(fit, False, css, self.flags)
+
+    def page_one(self, fit: Fit, *, css: str | None = None, more_line: bool = False) -> str:
+        """Page one alone (``reporter.render.page_one_fit`` lays it out); ``more_line``: one flag
+        more than ``fit`` lists is added, so its "and 1 more" line is laid out too (measuring only)."""
+        return self._render(fit, True, css, self.flags + self.flags[-1:] if more_line else self.flags)
+
+    def rough_lines(self) -> int:
+        """A cheap count of page one's variable lines, no layout (``Fitter.likely_fits``): flag
+        lines, verdict reasons, the denial and GC summary, the evidence line (about 125 characters
+        a line), the legal box, the TradeTapp block and the coverage rows."""
+        c, q = self.context, self.report.qualification
+
+        def lines(text: str | None) -> int:
+            return -(-len(text) // ROUGH_LINE_CHARS) if text else 0
+
+        denial = q.denial_reason if q.denial_reason and q.status == "DENIED" else None
+        texts = [f.message for f in self.flags] + list(c["reasons"]) + [denial, c["gc_summary"], " · ".join(self.evidence)]
+        legal = 2 + min(len(self.report.legal), LEGAL_ROWS) if self.report.legal else 0
+        block = tradetapp_block(self.report)
+        return sum(lines(t) for t in texts) + legal + (block.lines if block else 0) + min(len(c["insurance_overview"]), 6)
+
+
+def packet_pages(report: Report, options: RenderOptions | None = None, *,
+                 env: jinja2.Environment | None = None) -> PacketPages:
+    """The packet of ``report``, not yet rendered (``PacketPages``)."""
     options = options or RenderOptions()
     env = env or environment(report.locale, report.timezone, options.templates)
-    template = env.get_template("packet.html.j2")
-    flags = page_one_flags(report)
-    styles = read_styles(options)
     context = dict(
         r=report,
         sections=SECTIONS,
         facts=company_fact_groups(report),
-        css=styles if css is None else css,
         logo=_data_url(Path(options.logo)) if options.logo else None,
         version=__version__,
         charts=charts.page_one_charts(report),
         insurance_overview=insurance_overview(report),
-        page_one_flags=flags,
         reasons=verdict_reasons(report),
         emr_years=emr_years(report),
         osha_years=osha_years(report),
@@ -323,19 +368,20 @@ def render_html(report: Report, options: RenderOptions | None = None, *, env: ji
         gc_summary=gc_summary(report),
         capacity={c.key: c for c in report.capacity},
     )
-    evidence = evidence_lines(report)
+    return PacketPages(env.get_template("packet.html.j2"), context, report, list(page_one_flags(report)),
+                       evidence_lines(report), read_styles(options))
 
-    def page(f: Fit, page_one_only: bool, **more: Any) -> str:
-        blocks = dict(  # the page-one partials, as full as ``f`` allows
-            evidence_lines=short_evidence(evidence) if f.evidence_short else evidence,
-            legal_shown=min(len(report.legal), LEGAL_ROWS if f.legal_rows is None else f.legal_rows),
-            tradetapp=tradetapp_block(report, compact=f.tradetapp_compact),
-        )
-        return template.render(context, fit=f, page_one_only=page_one_only, **blocks, **more)
 
-    if fit is None:  # measured with the styles inline, whatever the packet's own <style> holds
-        fit, _ = fit_page_one(lambda f: page(f, True, css=styles), len(flags))
-    return page(fit, False)
+def render_html(report: Report, options: RenderOptions | None = None, *, env: jinja2.Environment | None = None,
+                fit: Fit | None = None, css: str | None = None) -> str:
+    """The packet's HTML, with as much of page one as one page holds (measured, then confirmed by a
+    layout of page one: ``reporter.render.page_one_fit.Fitter``); ``fit`` given: page one as that
+    says, not measured. ``css`` replaces the styles (``read_styles``) inlined in its ``<style>``
+    (the PDF renderer passes ``""`` and hands WeasyPrint the styles parsed once per process)."""
+    packet = packet_pages(report, options, env=env)
+    if fit is None:
+        fit = Fitter(packet).find()
+    return packet.html(fit, css=css)
 
 
 def render_html_bytes(report: Report, options: RenderOptions) -> bytes:

@@ -1,30 +1,42 @@
 """Render stage: fit page one on one page by measuring it, not by guessing line counts.
 
-Input: a function that renders page one alone as HTML for a given ``Fit`` (the full stylesheet and
-page size included), and the number of flags page one could list. Output: the first ``Fit`` whose
-page one WeasyPrint lays out on one page, found in a fixed order of shortening:
+Input: a packet that renders page one alone as HTML for a given ``Fit`` (``PageOne``: the packet's
+own template and styles), and the number of flags page one could list. Output: the first ``Fit``
+whose page one WeasyPrint lays out on one page, in a fixed order of shortening:
 
-1. everything in full (the usual case: one layout);
-2. then, each step kept and the flag lines searched again (a binary search over the count; the
-   rest "and N more", pointing to All flags): the TradeTapp block compact, the evidence line short
-   and one legal answer quoted; shorter carrier names; the legal box one line; shorter DBA / legal
-   names; the denial reason cut (in full under Qualification decision); at most four insurance
-   rows; a shorter company name; last, verdict reasons and flag lines cut (in full under All flags).
+1. everything in full (the usual case);
+2. then, each step kept and the flag lines counted again (the rest "and N more", pointing to All
+   flags): the TradeTapp block compact, the evidence line short and one legal answer quoted;
+   shorter carrier names; the legal box one line; shorter DBA / legal names; the denial reason cut
+   (in full under Qualification decision); at most four insurance rows; a shorter company name;
+   last, verdict reasons and flag lines cut (in full under All flags).
 
-The layout is WeasyPrint's own (``HTML(...).render()``), with the same locked URL fetcher as the
-PDF (``data:`` URLs only). The PDF renderer lays the whole packet out once with everything in full
-and keeps that layout when page one held (``page_one_kept``): the usual packet costs nothing
-extra. Only a page one that spilled is fitted here, at about 0.6-0.8 s a layout of page one on
-this machine class (one to start, then about log2(flags) more per shortening step).
+Measured, not searched (``Fitter``): page one is laid out on a page as wide as the real one and
+5000 mm tall (one layout per shortening step tried), and WeasyPrint's own boxes say where it ends
+(``#page-one``) and where every flag line starts and ends (``#flag-line-N``, ``#flags-more``: the
+measuring HTML lists every flag and one "and 1 more" line), so one layout tells how many flag lines
+fit the real page's content area (``page_geometry``). The prediction is then confirmed by a real
+layout: the packet's own (the PDF renderer's ``keep`` check, ``page_one_kept``) or page one's
+alone (the ``html`` format); when it spilled, one line fewer is tried, then the old binary search
+over real layouts (``fit_page_one``), which is also what a ``--templates`` page one without those
+ids gets. Every layout shares the process's font configuration, parsed stylesheet and the locked
+URL fetcher (``reporter.render.pdf.lay_out``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
+
+from reporter.render.pdf import EMPTY_STYLE, lay_out, page_geometry
 
 MIN_FLAGS = 1
+TALL = "5000mm"  # the measuring page's height: room for any page one
+# The rough count (``PageOne.rough_lines``) up to which the packet is laid out before page one is
+# measured, for an A4 page's content area (986 px; a shorter page: fewer, in proportion). Only the
+# order of the layouts depends on it, never the fit (tests/benchmarks/README.md: how it was chosen).
+LIKELY_FIT_LINES, A4_CONTENT_PX = 22, 986.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,7 @@ class Fit:
     line_max: int | None = None  # a verdict reason or flag line, when even that is too long (in full in All flags)
 
 
-# Step 3's shortenings, each kept as the next is added.
+# Step 2's shortenings, each kept as the next is added.
 SHORTEN: tuple[dict, ...] = (
     {"tradetapp_compact": True, "evidence_short": True, "legal_rows": 1},
     {"carrier_max": 28},
@@ -58,13 +70,20 @@ SHORTEN: tuple[dict, ...] = (
 )
 
 
-def page_count(html: str) -> int:
-    """Pages WeasyPrint lays ``html`` out on (resources: ``data:`` URLs only)."""
-    import weasyprint
+def candidates() -> Iterator[Fit]:
+    """Every ``Fit`` in the module's order, flag lines not yet counted: in full, then each step of
+    ``SHORTEN`` added to those before it."""
+    fit = Fit()
+    yield fit
+    for step in SHORTEN:
+        fit = replace(fit, **step)
+        yield fit
 
-    from reporter.render.pdf import locked_fetcher
 
-    return len(weasyprint.HTML(string=html, base_url=None, url_fetcher=locked_fetcher()).render().pages)
+def page_count(html: str, css: str | None = None) -> int:
+    """Pages WeasyPrint lays ``html`` out on (``css``: the stylesheet applied to an HTML with an
+    empty ``<style>``; resources: ``data:`` URLs only)."""
+    return len(lay_out(html, css).pages)
 
 
 def page_one_kept(document: Any) -> bool:
@@ -78,9 +97,10 @@ def page_one_kept(document: Any) -> bool:
 
 
 def fit_page_one(render: Callable[[Fit], str], n_flags: int,
-                 pages: Callable[[str], int] = page_count) -> tuple[Fit, int]:
-    """The first ``Fit`` (in the module's order) whose page one is one page, and the number of
-    layouts it took. When nothing fits, the shortest ``Fit`` is returned."""
+                 pages: Callable[[str], int] = page_count, *, full_spilled: bool = False) -> tuple[Fit, int]:
+    """The first ``Fit`` (in the module's order) whose page one is one page, found by a binary
+    search over real layouts, and the number of layouts it took. When nothing fits, the shortest
+    ``Fit`` is returned. ``full_spilled``: page one in full is known to spill (not laid out again)."""
     layouts = 0
 
     def fits(fit: Fit) -> bool:
@@ -88,12 +108,12 @@ def fit_page_one(render: Callable[[Fit], str], n_flags: int,
         layouts += 1
         return pages(render(fit)) <= 1
 
-    fit = Fit()
-    if fits(fit):
+    least = min(MIN_FLAGS, n_flags)
+    steps = candidates()
+    fit = next(steps)
+    if not full_spilled and fits(fit):
         return fit, layouts
-    for step in SHORTEN:
-        fit = replace(fit, **step)
-        least = min(MIN_FLAGS, n_flags)
+    for fit in steps:
         if not fits(replace(fit, flags=least)):
             continue
         lo, hi = least, n_flags  # lo fits; find the most that fit
@@ -104,4 +124,159 @@ def fit_page_one(render: Callable[[Fit], str], n_flags: int,
             else:
                 hi = mid - 1
         return replace(fit, flags=lo), layouts
-    return replace(fit, flags=min(MIN_FLAGS, n_flags)), layouts
+    return replace(fit, flags=least), layouts
+
+
+@dataclass(frozen=True)
+class PageOneLayout:
+    """Page one laid out on the tall page with every flag listed and one "and 1 more" line: where
+    it ends and where each flag line is (CSS px from the page's top; border boxes)."""
+
+    end: float  # the bottom of page one (``#page-one``)
+    lines: tuple[tuple[float, float], ...] = ()  # (top, bottom) of each flag line (``#flag-line-N``)
+    more: tuple[float, float] | None = None  # the "and N more" line (``#flags-more``)
+
+    def end_with(self, k: int) -> float:
+        """Where page one would end with ``k`` flag lines listed (the rest in "and N more"): the
+        lines after the ``k``-th and the "more" line taken out, the "more" line put back when some
+        are left out (its height does not depend on N)."""
+        if not self.lines or self.more is None:
+            return self.end
+        if k >= len(self.lines):
+            return self.end - (self.more[1] - self.lines[-1][1])
+        return self.end - (self.more[0] - self.lines[k][0])
+
+    def most_lines(self, bottom: float, least: int) -> int | None:
+        """The most flag lines (at least ``least``) with which page one ends above ``bottom``."""
+        for k in range(len(self.lines), least - 1, -1):
+            if self.end_with(k) <= bottom:
+                return k
+        return None
+
+
+def read_layout(document: Any, n_lines: int, more: bool) -> PageOneLayout | None:
+    """The measuring layout's positions, or ``None`` when it cannot be read: more than one page,
+    or a page one (a ``--templates`` override) without the ids."""
+    if len(document.pages) != 1:
+        return None
+    anchors = document.pages[0].anchors
+    try:
+        lines = tuple(anchors[f"flag-line-{i}"][1::2] for i in range(1, n_lines + 1))
+        return PageOneLayout(anchors["page-one"][3], lines, anchors["flags-more"][1::2] if more else None)
+    except KeyError:
+        return None
+
+
+class PageOne(Protocol):
+    """A packet's page one, renderable with any ``Fit`` (``reporter.render.html.PacketPages``)."""
+
+    @property
+    def n_flags(self) -> int: ...  # the flags page one could list
+
+    @property
+    def styles(self) -> str: ...  # the packet's CSS text
+
+    def page_one(self, fit: Fit, *, css: str | None = None, more_line: bool = False) -> str: ...
+
+    def rough_lines(self) -> int: ...  # a cheap count of page one's variable lines (no layout)
+
+
+class Fitter:
+    """Finds one packet's page-one ``Fit`` by measuring (see the module docstring) and counts the
+    page-one layouts it made (``layouts``). ``css``: what the packet's HTML is rendered with (``""``,
+    an empty ``<style>``, when its template has one; ``None``: styles inline, as an override
+    without it); ``sheet``: the stylesheet WeasyPrint is then given (``None`` for inline)."""
+
+    def __init__(self, packet: PageOne) -> None:
+        self.packet = packet
+        self.n_flags = packet.n_flags
+        self.least = min(MIN_FLAGS, self.n_flags)
+        shared = EMPTY_STYLE in packet.page_one(Fit(), css="")
+        self.css: str | None = "" if shared else None
+        self.sheet: str | None = packet.styles if shared else None
+        self.layouts = 0
+        self.measured = False  # the tall layouts were made
+        self.searched = False  # the real layouts (one line fewer, the binary search) were made
+        self.full_spilled = False  # a real layout of page one in full spilled
+
+    def _html(self, fit: Fit, more_line: bool = False) -> str:
+        return self.packet.page_one(fit, css=self.css, more_line=more_line)
+
+    def _tall(self, fit: Fit) -> PageOneLayout | None:
+        width = page_geometry(self.packet.styles).width
+        more = self.n_flags > 0
+        html = self._html(replace(fit, flags=self.n_flags) if more else fit, more_line=more)
+        self.layouts += 1
+        tall = f"@page {{ size: {width:.4f}px {TALL} !important; }}"
+        return read_layout(lay_out(html, self.sheet, (tall,)), self.n_flags, more)
+
+    def predict(self) -> Fit | None:
+        """The first ``Fit`` the tall layouts say holds page one on the real page (the shortest when
+        none does), or ``None`` when page one cannot be measured."""
+        self.measured = True
+        bottom = page_geometry(self.packet.styles).content_bottom
+        fit = Fit()
+        for fit in candidates():
+            full = fit == Fit()
+            if full and self.full_spilled:
+                continue
+            measured = self._tall(fit)
+            if measured is None:
+                return None
+            if full and measured.end_with(self.n_flags) <= bottom:
+                return fit
+            most = None if full else measured.most_lines(bottom, self.least)
+            if most is not None:
+                return replace(fit, flags=most)
+        return replace(fit, flags=self.least)
+
+    def likely_fits(self) -> bool:
+        """Whether the rough count says page one will hold in full: then the packet is laid out
+        first and page one measured only if it spilled (``after_spill``); else measured first."""
+        room = page_geometry(self.packet.styles).content_height / A4_CONTENT_PX
+        return self.packet.rough_lines() <= LIKELY_FIT_LINES * room
+
+    def first(self) -> Fit:
+        """The fit to lay the packet out with first (its ``keep`` check confirms it)."""
+        if self.likely_fits():
+            return Fit()
+        return self.predict() or Fit()  # None: a page one that cannot be measured, tried in full
+
+    def fits(self, fit: Fit) -> bool:
+        """A real layout of page one alone: on one page?"""
+        self.layouts += 1
+        held = page_count(self._html(fit), self.sheet) <= 1
+        self.full_spilled |= fit == Fit() and not held
+        return held
+
+    def search(self, spilled: Fit | None = None) -> Fit:
+        """Real layouts only: one flag line fewer than ``spilled`` (a fit that did not hold), else
+        the binary search."""
+        self.searched = True
+        if spilled is not None and spilled.flags is not None and spilled.flags > self.least:
+            fewer = replace(spilled, flags=spilled.flags - 1)
+            if self.fits(fewer):
+                return fewer
+        fit, layouts = fit_page_one(self._html, self.n_flags, lambda html: page_count(html, self.sheet),
+                                    full_spilled=self.full_spilled)
+        self.layouts += layouts
+        return fit
+
+    def find(self) -> Fit:
+        """The fit, confirmed by a real layout of page one (for HTML with no PDF layout to check it)."""
+        fit = self.predict()
+        if fit is not None and self.fits(fit):
+            return fit
+        return self.search(fit)
+
+    def after_spill(self, fit: Fit) -> Fit | None:
+        """The next fit to lay the packet out with, after its layout with ``fit`` spilled page one;
+        ``None``: nothing better to try."""
+        self.full_spilled |= fit == Fit()
+        if not self.measured:
+            predicted = self.predict()
+            if predicted is not None and predicted != fit:
+                return predicted
+        if not self.searched:
+            return self.search(fit)
+        return None

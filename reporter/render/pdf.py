@@ -8,7 +8,10 @@ so nothing named in a record (``file://``, ``http://``) is ever fetched; WeasyPr
 Built once per process and shared by every packet it renders (issue 20): WeasyPrint's font
 configuration (``_font_config``) and the parsed packet stylesheet (``_stylesheet``, keyed by the
 CSS text itself, so a different ``--style`` or page size is parsed anew). A packet whose styles
-come this way is rendered from HTML whose ``<style>`` is empty (``render_pdf(css=...)``).
+come this way is rendered from HTML whose ``<style>`` is empty (``render_pdf(css=...)``). Page
+one's measuring layouts (``reporter.render.page_one_fit``) share both and the locked fetcher:
+``lay_out`` (a layout, no PDF) and ``page_geometry`` (the first page's width and content bottom,
+once per process and CSS text).
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from typing import Any
 from reporter.errors import RenderError
 from reporter.render.options import DEFAULT_VARIANT
 
-__all__ = ["DEFAULT_VARIANT", "PdfResult", "locked_fetcher", "render_pdf", "variants"]
+__all__ = ["DEFAULT_VARIANT", "EMPTY_STYLE", "PageGeometry", "PdfResult", "lay_out", "locked_fetcher", "page_geometry",
+           "render_pdf", "variants"]
+
+# A packet HTML whose styles are left to the parsed stylesheet (``css=``) has this empty element.
+EMPTY_STYLE = "<style></style>"
 
 
 def variants() -> list[str]:
@@ -50,6 +57,9 @@ def locked_fetcher():
     return LockedFetcher()
 
 
+MAX_REFITS = 3  # layouts of a packet after its first, when ``keep`` refused the one before
+
+
 @functools.cache
 def _font_config():
     """The process's WeasyPrint font configuration (about 4 ms each to make anew)."""
@@ -58,7 +68,7 @@ def _font_config():
     return FontConfiguration()
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def _stylesheet(css: str):
     """``css`` parsed once per process (about 18 ms for packet.css), with the resources its
     parsing was refused (through the same locked fetcher as the packet's)."""
@@ -67,6 +77,35 @@ def _stylesheet(css: str):
     fetcher = locked_fetcher()
     sheet = weasyprint.CSS(string=css, base_url=None, url_fetcher=fetcher, font_config=_font_config())
     return sheet, tuple(fetcher.blocked)
+
+
+def lay_out(html: str, css: str | None = None, extra: Sequence[str] = ()) -> Any:
+    """WeasyPrint's layout of ``html`` (a ``Document``, no PDF written): the process's font
+    configuration, ``css`` and then each ``extra`` CSS text parsed once per process (applied after
+    the document's own styles), resources through the locked fetcher (``data:`` URLs only)."""
+    import weasyprint
+
+    sheets = [_stylesheet(text)[0] for text in ((css,) if css is not None else ()) + tuple(extra)]
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=locked_fetcher()).render(
+        font_config=_font_config(), stylesheets=sheets)
+
+
+@dataclass(frozen=True)
+class PageGeometry:
+    """The first page of a packet, in CSS px from the page's top-left corner."""
+
+    width: float  # the page's width (margins included)
+    content_bottom: float  # where the first page's content area ends
+    content_height: float  # the first page's content area's height
+
+
+@functools.lru_cache(maxsize=8)
+def page_geometry(css: str) -> PageGeometry:
+    """The first page ``css`` (page size, margins, ``--style``) gives a packet: an empty document
+    laid out once per process and CSS text (a few milliseconds)."""
+    page = lay_out("<!DOCTYPE html><html><body></body></html>", css).pages[0]
+    box = page._page_box  # WeasyPrint's page box: its content area is what page one may fill
+    return PageGeometry(width=page.width, content_bottom=box.content_box_y() + box.height, content_height=box.height)
 
 
 @dataclass
@@ -83,14 +122,15 @@ def render_pdf(
     attachments: Sequence[tuple[str, bytes, str]] = (),
     variant: str | None = DEFAULT_VARIANT,
     keep: Callable[[Any], bool] | None = None,
-    refit: Callable[[], str] | None = None,
+    refit: Callable[[], str | None] | None = None,
     tagged: bool = True,
     css: str | None = None,
 ) -> PdfResult:
     """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples.
 
-    ``keep`` looks at the laid-out document; when it says no, ``refit()`` gives the HTML to print
-    instead (page one's measured fit: the usual packet is laid out once). ``tagged``: a tagged
+    ``keep`` looks at the laid-out document; when it says no, ``refit()`` gives the HTML to lay out
+    instead, or ``None`` to print the last layout as it is (page one's measured fit: the usual
+    packet is laid out once; at most ``MAX_REFITS`` more). ``tagged``: a tagged
     PDF (structure tree for screen readers), together with the PDF/A variant. ``css``, when given,
     is applied after the document's own styles (parsed once per process and text)."""
     import weasyprint
@@ -121,8 +161,10 @@ def render_pdf(
         if variant and variant != "none":
             options["pdf_variant"] = variant
         doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
-        if keep is not None and refit is not None and not keep(doc):
-            html = refit()
+        for _ in range(MAX_REFITS if keep is not None and refit is not None else 0):
+            if keep(doc) or (again := refit()) is None:
+                break
+            html = again
             doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
         data = doc.write_pdf(attachments=atts or None, **options)
     except Exception as exc:  # WeasyPrint raises many kinds; translate at the boundary

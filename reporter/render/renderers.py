@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reporter.render.html import read_styles, render_html
+from reporter.render.html import packet_pages, render_html
 from reporter.render.json import render_json
 from reporter.render.options import RenderOptions
-from reporter.render.page_one_fit import Fit, page_one_kept
-from reporter.render.pdf import render_pdf
+from reporter.render.page_one_fit import Fitter, page_one_kept
+from reporter.render.pdf import EMPTY_STYLE, render_pdf
 from reporter.transform.model import Report
 
 
@@ -47,26 +47,32 @@ def html_renderer(report: Report, options: RenderOptions) -> Rendered:
     return Rendered(render_html(report, options).encode("utf-8"))
 
 
-EMPTY_STYLE = "<style></style>"
-
-
 def pdf_renderer(report: Report, options: RenderOptions) -> Rendered:
-    """The PDF, laid out once with page one in full (measured and shortened only when page one
-    spilled: ``page_one_kept``), from HTML whose ``<style>`` is left empty while WeasyPrint applies
-    the same styles parsed once per process (``render_pdf(css=...)``); the HTML handed back has them
-    inlined, as the ``html`` format always had. A ``--templates`` packet without the empty
-    ``<style>`` is rendered the old way, styles inline."""
-    css = read_styles(options)
-    atts, variant = list(options.attachments), options.pdf_variant
-    bare = render_html(report, options, fit=Fit(), css="")
-    if EMPTY_STYLE in bare:
-        result = render_pdf(bare, attachments=atts, variant=variant, css=css, keep=page_one_kept,
-                            refit=lambda: render_html(report, options, css=""))
-        html = result.html.replace(EMPTY_STYLE, f"<style>{css}</style>", 1)
-    else:
-        result = render_pdf(render_html(report, options, fit=Fit()), attachments=atts, variant=variant,
-                            keep=page_one_kept, refit=lambda: render_html(report, options))
-        html = result.html
+    """The PDF, laid out once in the usual case: when a rough count says page one holds, the
+    packet in full; else page one measured first (``Fitter``: a tall layout of page one alone per
+    shortening step tried) and the packet laid out with the fit predicted. Its ``keep`` check
+    (``page_one_kept``) confirms it; when page one spilled, the measured fit, then one flag line
+    fewer or the binary search (``Fitter.after_spill``). The HTML's ``<style>`` is
+    left empty while WeasyPrint applies the same styles parsed once per process
+    (``render_pdf(css=...)``); the HTML handed back has them inlined, as the ``html`` format always
+    had. A ``--templates`` packet without the empty ``<style>`` is laid out styles inline."""
+    packet = packet_pages(report, options)
+    fitter = Fitter(packet)
+    fit = fitter.first()
+    tried = [fit]
+
+    def refit() -> str | None:
+        nxt = fitter.after_spill(tried[-1])
+        if nxt is None:
+            return None
+        tried.append(nxt)
+        return packet.html(nxt, css=fitter.css)
+
+    result = render_pdf(packet.html(fit, css=fitter.css), attachments=list(options.attachments),
+                        variant=options.pdf_variant, css=fitter.sheet, keep=page_one_kept, refit=refit)
+    html = result.html
+    if fitter.sheet is not None:
+        html = html.replace(EMPTY_STYLE, f"<style>{packet.styles}</style>", 1)
     warnings = list(result.warnings)
     if result.blocked:
         warnings.append(f"refused to load {len(result.blocked)} external resource(s) named in the record")
