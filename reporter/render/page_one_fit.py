@@ -263,7 +263,10 @@ class Fitter:
         return fit
 
     def find(self) -> Fit:
-        """The fit, confirmed by a real layout of page one (for HTML with no PDF layout to check it)."""
+        """The fit, confirmed by a real layout of page one (for HTML with no PDF layout to check it);
+        in full with that one layout when the rough count says it holds and it does."""
+        if self.likely_fits() and self.fits(Fit()):
+            return Fit()
         fit = self.predict()
         if fit is not None and self.fits(fit):
             return fit
