@@ -63,7 +63,7 @@ def pdf_renderer(report: Report, options: RenderOptions) -> Rendered:
 
     def refit() -> str | None:
         nxt = fitter.after_spill(tried[-1])
-        if nxt is None:
+        if nxt is None or nxt == tried[-1]:  # nothing shorter to try: print the last layout
             return None
         tried.append(nxt)
         return packet.html(nxt, css=fitter.css)
