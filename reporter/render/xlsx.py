@@ -48,6 +48,7 @@ from reporter.transform.model import Report, SectionRow
 from reporter.transform.money import Money
 
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 VALUE_ALIGN = Alignment(horizontal="left", vertical="top", wrap_text=True)
 MISSING_FONT = Font(italic=True, color="808080")
 FILLS = {
@@ -185,6 +186,7 @@ def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *,
     zone = book.zone
     for r, fact in enumerate(facts, start=2):
         set_text(ws.cell(row=r, column=1), fact.label)
+        ws.cell(row=r, column=1).alignment = TOP  # beside a wrapped value, the label reads on its first line
         cell = ws.cell(row=r, column=2)
         value = fact.value
         if value is None or value == "" or value == [] or value == {}:
@@ -199,6 +201,7 @@ def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *,
         if with_field:
             if fact.field:
                 set_text(ws.cell(row=r, column=3), fact.field)
+                ws.cell(row=r, column=3).alignment = TOP
             col = 4
         if converted and isinstance(value, Money) and value.converted:
             c = value.converted

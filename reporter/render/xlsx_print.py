@@ -27,6 +27,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 LINE_HEIGHT = 15.0  # points per wrapped header line (Calibri 11)
 MAX_WIDTH = 60.0
 MIN_WIDTH = 6.0
+WRAP_WIDTH = 40  # wrapped text widens its column to at most this (a wider column stays as set)
 HEADER_WRAP = Alignment(vertical="top", wrap_text=True)
 _QUOTED = re.compile(r'"([^"]*)"')
 
@@ -75,9 +76,18 @@ def shown_text(value, number_format: str | None) -> str:
     return str(value)
 
 
+HEADER_WORD_MAX = 24  # a header word up to this long is never split across lines
+
+
 def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH) -> None:
-    """Widen every column to its widest shown value (never narrower than it already is)."""
+    """Widen every column to its widest shown value and to its header's longest word (up to
+    ``HEADER_WORD_MAX``: "TradeTapp" never reads "TradeTap / p"); never narrower than it is."""
     widest: dict[int, int] = {}
+    for row in ws.iter_rows(max_row=header_rows):
+        for cell in row:
+            if isinstance(cell.value, str):
+                word = max((len(w) for w in cell.value.split()), default=0)
+                widest[cell.column] = max(widest.get(cell.column, 0), min(word, HEADER_WORD_MAX))
     for row in ws.iter_rows(min_row=header_rows + 1):
         for cell in row:
             if cell.value is None:
@@ -85,12 +95,12 @@ def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH) -> None:
             text = shown_text(cell.value, cell.number_format)
             longest = max((len(line) for line in text.split("\n")), default=0)
             if cell.alignment is not None and cell.alignment.wrap_text and not isinstance(cell.value, (int, float, Decimal)):
-                longest = min(longest, int(hi))  # wrapped text: the column's cap is enough
+                longest = min(longest, WRAP_WIDTH)  # wrapped text: 40 characters a line, the row grows
             widest[cell.column] = max(widest.get(cell.column, 0), longest)
     for col, n in widest.items():
         dim = ws.column_dimensions[get_column_letter(col)]
         want = min(hi, max(MIN_WIDTH, n * 1.1 + 2))
-        if isinstance(n, int) and (dim.width is None or dim.width < want):
+        if dim.width is None or dim.width < want:
             dim.width = want
 
 
@@ -140,9 +150,12 @@ def fit_rows(ws, header_rows: int = 1) -> None:
             ws.row_dimensions[row[0].row].height = math.ceil(lines * LINE_HEIGHT)
 
 
-def finish_sheet(ws, header_rows: int = 1) -> None:
-    """Widths from the values, rows and header rows tall enough, and the print setup."""
+def finish_sheet(ws, header_rows: int = 1, printed_cols: int | None = None) -> None:
+    """Widths from the values, rows and header rows tall enough, and the print setup;
+    ``printed_cols`` limits the print area to the first columns (ids and file names after them)."""
     fit_columns(ws, header_rows)
     fit_header(ws, header_rows)
     fit_rows(ws, header_rows)
     print_setup(ws, header_rows)
+    if printed_cols:
+        ws.print_area = f"A1:{get_column_letter(printed_cols)}{max(ws.max_row, header_rows + 1)}"
