@@ -191,3 +191,19 @@ def test_summary_labels_sit_on_the_first_line_of_a_wrapped_value(reports):
     for label, value in ws.iter_rows(min_row=2, max_col=2):
         if value.alignment.wrap_text:
             assert label.alignment.vertical == "top", label.value
+
+
+def test_leveling_prints_what_an_estimator_compares_legibly(reports):
+    """41 columns on one page wide printed at about 17%: the id column now sits outside the print
+    area, long texts wrap in their set widths and amounts show in whole units."""
+    ws = openpyxl.load_workbook(io.BytesIO(render_leveling(reports)))["Leveling"]
+    headers = [c.value for c in ws[1]]
+    assert headers[-1] == "BC id"
+    last = re.search(r":\$?([A-Z]+)\$?\d+", str(ws.print_area)).group(1)
+    assert openpyxl.utils.column_index_from_string(last) == len(headers) - 1
+    for h in ("Company", "Trade (CSI divisions)", "Insurance gaps", "Insurance expiries"):
+        col = headers.index(h) + 1
+        assert ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width <= 31, h
+        assert all(r[0].alignment.wrap_text for r in ws.iter_rows(min_row=2, min_col=col, max_col=col) if r[0].value)
+    money = [c for row in ws.iter_rows(min_row=2) for c in row if '"USD"' in c.number_format or '"CAD"' in c.number_format]
+    assert money and all("." not in c.number_format for c in money)

@@ -115,7 +115,7 @@ def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
     for word, colour in FILLS.items():
         ws.conditional_formatting.add(f"{vcol}2:{vcol}{last}", FormulaRule(
             formula=[f'{vcol}2="{word}"'], fill=PatternFill("solid", start_color=colour, end_color=colour)))
-    finish_sheet(ws, printed_cols=len(cols) - UNPRINTED)
+    finish_sheet(ws, printed_cols=len(cols) - UNPRINTED, grow_wrapped=False)
     ws.freeze_panes = "C2"
 
 

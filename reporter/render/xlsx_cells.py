@@ -67,9 +67,10 @@ def set_text(cell, value: str) -> None:
     cell.data_type = "s"
 
 
-def money_format(currency: str) -> str:
-    """``#,##0.00 "USD"`` with the currency's ISO 4217 minor units (0 for JPY, 3 for KWD)."""
-    digits = minor_units(currency)
+def money_format(currency: str, whole: bool = False) -> str:
+    """``#,##0.00 "USD"`` with the currency's ISO 4217 minor units (0 for JPY, 3 for KWD);
+    ``whole``: shown in whole units (``#,##0 "USD"``; the cell keeps the exact amount)."""
+    digits = 0 if whole else minor_units(currency)
     frac = "." + "0" * digits if digits else ""
     return f'#,##0{frac} "{currency}";-#,##0{frac} "{currency}"'
 

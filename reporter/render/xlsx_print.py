@@ -79,9 +79,11 @@ def shown_text(value, number_format: str | None) -> str:
 HEADER_WORD_MAX = 24  # a header word up to this long is never split across lines
 
 
-def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH) -> None:
+def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH, grow_wrapped: bool = True) -> None:
     """Widen every column to its widest shown value and to its header's longest word (up to
-    ``HEADER_WORD_MAX``: "TradeTapp" never reads "TradeTap / p"); never narrower than it is."""
+    ``HEADER_WORD_MAX``: "TradeTapp" never reads "TradeTap / p"); never narrower than it is.
+    ``grow_wrapped=False``: wrapped text keeps its column's width (its row grows instead), for the
+    wide comparison sheets that must stay legible printed one page wide."""
     widest: dict[int, int] = {}
     for row in ws.iter_rows(max_row=header_rows):
         for cell in row:
@@ -95,6 +97,8 @@ def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH) -> None:
             text = shown_text(cell.value, cell.number_format)
             longest = max((len(line) for line in text.split("\n")), default=0)
             if cell.alignment is not None and cell.alignment.wrap_text and not isinstance(cell.value, (int, float, Decimal)):
+                if not grow_wrapped:
+                    continue
                 longest = min(longest, WRAP_WIDTH)  # wrapped text: 40 characters a line, the row grows
             widest[cell.column] = max(widest.get(cell.column, 0), longest)
     for col, n in widest.items():
@@ -150,10 +154,11 @@ def fit_rows(ws, header_rows: int = 1) -> None:
             ws.row_dimensions[row[0].row].height = math.ceil(lines * LINE_HEIGHT)
 
 
-def finish_sheet(ws, header_rows: int = 1, printed_cols: int | None = None) -> None:
+def finish_sheet(ws, header_rows: int = 1, printed_cols: int | None = None, grow_wrapped: bool = True) -> None:
     """Widths from the values, rows and header rows tall enough, and the print setup;
-    ``printed_cols`` limits the print area to the first columns (ids and file names after them)."""
-    fit_columns(ws, header_rows)
+    ``printed_cols`` limits the print area to the first columns (ids and file names after them);
+    ``grow_wrapped``: see ``fit_columns``."""
+    fit_columns(ws, header_rows, grow_wrapped=grow_wrapped)
     fit_header(ws, header_rows)
     fit_rows(ws, header_rows)
     print_setup(ws, header_rows)
