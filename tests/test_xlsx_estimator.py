@@ -207,3 +207,29 @@ def test_leveling_prints_what_an_estimator_compares_legibly(reports):
         assert all(r[0].alignment.wrap_text for r in ws.iter_rows(min_row=2, min_col=col, max_col=col) if r[0].value)
     money = [c for row in ws.iter_rows(min_row=2) for c in row if '"USD"' in c.number_format or '"CAD"' in c.number_format]
     assert money and all("." not in c.number_format for c in money)
+
+
+def test_paper_follows_the_locale_and_a_wide_sheet_takes_the_next_size_up(reports):
+    """No paper size at all before: the printer's default. Now the PDF's (Letter for en_US, A4
+    elsewhere), and Tabloid / A3 for a sheet that would print below half size."""
+    us = openpyxl.load_workbook(io.BytesIO(render_xlsx(reports[0])))
+    assert us["Summary"].page_setup.paperSize == 1  # Letter
+    level = openpyxl.load_workbook(io.BytesIO(render_leveling(reports)))["Leveling"]
+    assert level.page_setup.paperSize == 3  # Tabloid: 40 printed columns
+    fr_ctx = ReportContext(as_of=date(2026, 11, 28), locale="fr_FR", project=Project(value=Decimal("450000")))
+    fr = _reports(sample_paths()[:2], fr_ctx)
+    assert openpyxl.load_workbook(io.BytesIO(render_xlsx(fr[0])))["Summary"].page_setup.paperSize == 9  # A4
+    assert openpyxl.load_workbook(io.BytesIO(render_leveling(fr)))["Leveling"].page_setup.paperSize == 8  # A3
+
+
+def test_leveling_gives_a_currency_a_column_only_where_it_has_amounts():
+    """A run mixing USD and CAD without --project-value printed two empty Award columns."""
+    reports = _reports(sample_paths(), ReportContext(as_of=date(2026, 11, 28)))
+    ws = openpyxl.load_workbook(io.BytesIO(render_leveling(reports)))["Leveling"]
+    headers = [c.value for c in ws[1]]
+    assert "Award" in headers  # the one empty column says there was no award to check
+    for col, header in enumerate(headers, start=1):
+        if header.endswith((" (USD)", " (CAD)")):
+            values = [r[0].value for r in ws.iter_rows(min_row=2, min_col=col, max_col=col)]
+            assert any(v is not None for v in values), header
+    assert "Backlog (CAD)" in headers and "Backlog (USD)" in headers

@@ -93,7 +93,7 @@ def _cap_by(label: str):
     return lambda r: next((ratio for lab, ratio in r.facts.capacity if lab == label), None)
 
 
-def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
+def _write_package(ws, view: PackageView, zone, used_tables: set[str], locale: str | None) -> None:
     cols = bid_columns(view)
     write_header(ws, [c.header for c in cols], [c.width for c in cols])
     fmt = money_format(view.currency)
@@ -115,7 +115,7 @@ def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
     for word, colour in FILLS.items():
         ws.conditional_formatting.add(f"{vcol}2:{vcol}{last}", FormulaRule(
             formula=[f'{vcol}2="{word}"'], fill=PatternFill("solid", start_color=colour, end_color=colour)))
-    finish_sheet(ws, printed_cols=len(cols) - UNPRINTED, grow_wrapped=False)
+    finish_sheet(ws, printed_cols=len(cols) - UNPRINTED, grow_wrapped=False, locale=locale)
     ws.freeze_panes = "C2"
 
 
@@ -123,7 +123,7 @@ def _line_key(item: Any) -> tuple[str, ...]:
     return item.fingerprint
 
 
-def _write_line_items(ws, views: list[PackageView], zone) -> None:
+def _write_line_items(ws, views: list[PackageView], zone, locale: str | None) -> None:
     """Rows: (package, line item); columns: each priced bidder of any package."""
     bidders: list[tuple[PackageView, BidderRow]] = [(v, r) for v in views for r in v.rows if r.bid is not None]
     headers = ["Package", "Section", "Line item", "Type", "Code", "Unit"] + [r.company_name for _, r in bidders]
@@ -164,12 +164,13 @@ def _write_line_items(ws, views: list[PackageView], zone) -> None:
                     cell.font = PLUG_FONT
             elif value is not None:
                 set_text(cell, f"{value} (plug)" if how == "plug" else str(value))
-    finish_sheet(ws)
+    finish_sheet(ws, locale=locale)
     ws.freeze_panes = "D2"
 
 
 def render_bid_leveling(views: list[PackageView], ctx: Any) -> bytes:
     zone = get_zone(getattr(ctx, "timezone", "UTC"))
+    locale = getattr(ctx, "locale", None)  # the paper, as the PDF's (Letter for US and Canada)
     wb = Workbook()
     wb.properties.title = "Bid leveling: " + ", ".join(v.title for v in views)
     wb.properties.subject = "BuildingConnected bids with TradeTapp prequalification"
@@ -181,8 +182,8 @@ def render_bid_leveling(views: list[PackageView], ctx: Any) -> bytes:
         ws = wb.active if first else wb.create_sheet()
         first = False
         ws.title = safe_sheet_name(view.title or "Package", used_sheets)
-        _write_package(ws, view, zone, used_tables)
+        _write_package(ws, view, zone, used_tables, locale)
     ws = wb.create_sheet()
     ws.title = safe_sheet_name("Line Items", used_sheets)
-    _write_line_items(ws, views, zone)
+    _write_line_items(ws, views, zone, locale)
     return workbook_bytes(wb)

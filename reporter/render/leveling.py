@@ -123,7 +123,12 @@ def _one_currency_per_column(cols: list[SheetColumn], reports: Sequence[Report])
         if c.kind != "money":
             out.append(c)
             continue
-        for ccy in currencies:
+        # a currency none of whose companies has this amount gets no column; an amount no company
+        # has (the award without --project-value) keeps its one empty column
+        held = [ccy for ccy in currencies if any(c.get(r) is not None for r in reports if r.currency == ccy)]
+        if not held:
+            out.append(c)
+        for ccy in held:
             out.append(SheetColumn(f"{c.header} ({ccy})", c.width, _only_in(c.get, ccy), c.kind))
     return out
 
@@ -162,7 +167,8 @@ def render_leveling(reports: Sequence[Report]) -> bytes:
                 cell.number_format = money_format(value.display[1], whole=True)
     add_table(ws, "leveling", len(cols), len(ordered), set())
     _conditional_formats(ws, cols, len(ordered), ratio_thresholds(ordered))
-    finish_sheet(ws, printed_cols=len(cols) - 1, grow_wrapped=False)
+    finish_sheet(ws, printed_cols=len(cols) - 1, grow_wrapped=False,
+                 locale=ordered[0].locale if ordered else None)
     ws.freeze_panes = "B2"
     return workbook_bytes(wb)
 

@@ -24,6 +24,8 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from reporter.render.options import default_page_size
+
 LINE_HEIGHT = 15.0  # points per wrapped header line (Calibri 11)
 MAX_WIDTH = 60.0
 MIN_WIDTH = 6.0
@@ -32,8 +34,36 @@ HEADER_WRAP = Alignment(vertical="top", wrap_text=True)
 _QUOTED = re.compile(r'"([^"]*)"')
 
 
-def print_setup(ws, header_rows: int = 1) -> None:
-    """Landscape, one page wide, header rows as print titles, page numbers in the footer."""
+# Excel's paper codes, and the printable width (inches, landscape, 0.4" margins) of each.
+PAPER_CODES = {"letter": "1", "a4": "9", "tabloid": "3", "a3": "8"}
+PRINTABLE_WIDTH = {"letter": 10.2, "a4": 10.89, "tabloid": 16.2, "a3": 15.74}
+LARGER_PAPER = {"letter": "tabloid", "a4": "a3"}
+POINTS_PER_WIDTH = 5.6  # one column-width unit (a Calibri 11 digit plus padding) in points
+LEGIBLE_SCALE = 0.5  # below this on the locale's paper, the sheet asks for the next size up
+
+
+def print_scale(ws, paper: str, printed_cols: int | None = None) -> float:
+    """About the scale a one-page-wide printout of the sheet's columns has on ``paper``."""
+    last = printed_cols or ws.max_column
+    width = sum(ws.column_dimensions[get_column_letter(i)].width or 8.43 for i in range(1, last + 1))
+    return min(1.0, PRINTABLE_WIDTH[paper] * 72 / max(width * POINTS_PER_WIDTH, 1))
+
+
+def choose_paper(ws, locale: str | None, printed_cols: int | None = None) -> str:
+    """The locale's paper (Letter for US and Canadian locales, A4 elsewhere, as the PDF), or the
+    next size up (Tabloid / A3, the paper a GC's office prints leveling sheets on) when the
+    sheet would print below half size on it."""
+    paper = default_page_size(locale)
+    if print_scale(ws, paper, printed_cols) < LEGIBLE_SCALE:
+        paper = LARGER_PAPER[paper]
+    return paper
+
+
+def print_setup(ws, header_rows: int = 1, paper: str | None = None) -> None:
+    """Landscape, one page wide, header rows as print titles, page numbers in the footer; the
+    ``paper`` size when given (``PAPER_CODES``)."""
+    if paper:
+        ws.page_setup.paperSize = PAPER_CODES[paper]
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages tall as needed
@@ -154,13 +184,14 @@ def fit_rows(ws, header_rows: int = 1) -> None:
             ws.row_dimensions[row[0].row].height = math.ceil(lines * LINE_HEIGHT)
 
 
-def finish_sheet(ws, header_rows: int = 1, printed_cols: int | None = None, grow_wrapped: bool = True) -> None:
+def finish_sheet(ws, header_rows: int = 1, printed_cols: int | None = None, grow_wrapped: bool = True,
+                 locale: str | None = None) -> None:
     """Widths from the values, rows and header rows tall enough, and the print setup;
     ``printed_cols`` limits the print area to the first columns (ids and file names after them);
-    ``grow_wrapped``: see ``fit_columns``."""
+    ``grow_wrapped``: see ``fit_columns``; ``locale``: the paper (``choose_paper``)."""
     fit_columns(ws, header_rows, grow_wrapped=grow_wrapped)
     fit_header(ws, header_rows)
     fit_rows(ws, header_rows)
-    print_setup(ws, header_rows)
+    print_setup(ws, header_rows, choose_paper(ws, locale, printed_cols))
     if printed_cols:
         ws.print_area = f"A1:{get_column_letter(printed_cols)}{max(ws.max_row, header_rows + 1)}"

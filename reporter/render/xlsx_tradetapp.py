@@ -48,7 +48,7 @@ def _rows_sheet(wb: Any, book: Any, title: str, table: str, headers: list[str], 
         for i, (value, kind) in enumerate(row, start=1):
             write_typed(ws.cell(row=r, column=i), value, kind, book.zone)
     add_table(ws, table, len(headers), len(rows), book.tables)
-    finish_sheet(ws)
+    finish_sheet(ws, locale=book.locale)
 
 
 def status_words(status: str | None, short: bool = False) -> str | None:
