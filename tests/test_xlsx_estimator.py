@@ -233,3 +233,34 @@ def test_leveling_gives_a_currency_a_column_only_where_it_has_amounts():
             values = [r[0].value for r in ws.iter_rows(min_row=2, min_col=col, max_col=col)]
             assert any(v is not None for v in values), header
     assert "Backlog (CAD)" in headers and "Backlog (USD)" in headers
+
+
+def test_extreme_records_wrap_within_capped_widths_and_sensible_row_heights():
+    """Every extreme at once (long names, a long denial, 920-character carriers, 31 coverages) and
+    1,000 offices: a text longer than any column may be wide wraps (it ran on, unwrapped, past its
+    60-character column), widths stay capped, rows grow to at most twelve lines."""
+    from test_limits import with_offices
+    from test_pdf_page_one_limits import _variants
+
+    from reporter.api.models import Qualification
+
+    raws = [_variants()["everything"], with_offices(1000)]
+    reps = [build_report(Qualification.model_validate(raw), CTX) for raw in raws]
+    books = [openpyxl.load_workbook(io.BytesIO(render_xlsx(r))) for r in reps]
+    books.append(openpyxl.load_workbook(io.BytesIO(render_leveling(reps))))
+    assert books[1]["Offices"].max_row == 1001
+    for wb in books:
+        for ws in wb.worksheets:
+            for cell in _cells(ws):
+                width = ws.column_dimensions[cell.column_letter].width
+                if isinstance(cell.value, str) and len(cell.value) > width:
+                    assert cell.alignment.wrap_text or "\n" in cell.value, \
+                        f"{ws.title}/{cell.coordinate}: {len(cell.value)} characters in {width}"
+            for letter, dim in ws.column_dimensions.items():
+                assert (dim.width or 0) <= 70, f"{ws.title}/{letter}"
+            for r in range(2, ws.max_row + 1):
+                assert (ws.row_dimensions[r].height or 0) <= 12 * LINE_HEIGHT, f"{ws.title}/row {r}"
+    carrier = books[0]["Insurance"]
+    col = next(c.column for c in carrier[1] if c.value == "Carrier")
+    assert carrier.cell(row=2, column=col).alignment.wrap_text
+    assert carrier.row_dimensions[2].height >= 3 * LINE_HEIGHT

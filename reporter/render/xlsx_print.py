@@ -109,6 +109,12 @@ def shown_text(value, number_format: str | None) -> str:
 HEADER_WORD_MAX = 24  # a header word up to this long is never split across lines
 
 
+def wrap_cell(cell) -> None:
+    """Turn wrapping on, keeping the cell's other alignment (top, so a tall row reads down)."""
+    a = cell.alignment
+    cell.alignment = Alignment(horizontal=a.horizontal, vertical="top", wrap_text=True, indent=a.indent)
+
+
 def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH, grow_wrapped: bool = True) -> None:
     """Widen every column to its widest shown value and to its header's longest word (up to
     ``HEADER_WORD_MAX``: "TradeTapp" never reads "TradeTap / p"); never narrower than it is.
@@ -126,6 +132,8 @@ def fit_columns(ws, header_rows: int = 1, hi: float = MAX_WIDTH, grow_wrapped: b
                 continue
             text = shown_text(cell.value, cell.number_format)
             longest = max((len(line) for line in text.split("\n")), default=0)
+            if isinstance(cell.value, str) and longest > hi and not cell.alignment.wrap_text:
+                wrap_cell(cell)  # wider than any column may be: wrapped, its row grows (fit_rows)
             if cell.alignment is not None and cell.alignment.wrap_text and not isinstance(cell.value, (int, float, Decimal)):
                 if not grow_wrapped:
                     continue
