@@ -264,3 +264,11 @@ def test_extreme_records_wrap_within_capped_widths_and_sensible_row_heights():
     col = next(c.column for c in carrier[1] if c.value == "Carrier")
     assert carrier.cell(row=2, column=col).alignment.wrap_text
     assert carrier.row_dimensions[2].height >= 3 * LINE_HEIGHT
+
+
+def test_every_value_sits_at_the_top_of_its_row(reports, bid_book):
+    """In a row made tall by a wrapped name, the verdict and the figures sat at its bottom."""
+    for name, wb in _books(reports, bid_book):
+        for ws in wb.worksheets:
+            for cell in _cells(ws):
+                assert cell.alignment.vertical == "top", f"{name}/{ws.title}/{cell.coordinate}"

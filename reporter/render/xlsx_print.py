@@ -180,16 +180,22 @@ MAX_ROW_LINES = 12  # a very long text: its row shows this many lines (the cell 
 
 def fit_rows(ws, header_rows: int = 1) -> None:
     """Rows holding wrapped text tall enough to show it (spreadsheet programs do not grow a row
-    an openpyxl file left at the default height)."""
+    an openpyxl file left at the default height), and every value at the top of its row."""
     for row in ws.iter_rows(min_row=header_rows + 1):
         lines = 1
         for cell in row:
+            if cell.value is not None and cell.alignment.vertical is None:
+                cell.alignment = _top(cell.alignment)  # a tall row reads across its first line
             if isinstance(cell.value, str) and cell.alignment is not None and cell.alignment.wrap_text:
                 width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
                 n = sum(header_lines(part, width * 1.1) for part in cell.value.split("\n"))
                 lines = max(lines, min(n, MAX_ROW_LINES))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = math.ceil(lines * LINE_HEIGHT)
+
+
+def _top(a: Alignment) -> Alignment:
+    return Alignment(horizontal=a.horizontal, vertical="top", wrap_text=a.wrap_text, indent=a.indent)
 
 
 def finish_sheet(ws, header_rows: int = 1, printed_cols: int | None = None, grow_wrapped: bool = True,
