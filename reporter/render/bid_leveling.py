@@ -24,13 +24,16 @@ from reporter import __version__
 from reporter.api.bc_models import LineItemFingerprint
 from reporter.dates import get_zone
 from reporter.render.bid_rows import BidderRow, PackageView
+from reporter.render.labels import in_words
+from reporter.render.labels import label as code_label
 from reporter.render.xlsx_cells import money_format, set_text, write_number, write_typed
+from reporter.render.xlsx_print import finish_sheet
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
 
 FILLS = {"RED": "F4C7C3", "AMBER": "FCE8B2", "GREEN": "B7E1CD"}
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 PLUG_FONT = Font(italic=True, color="7F3F00")
-HEADER_HEIGHT = 72  # points: five lines of a wrapped header
 UNPRINTED = 3  # the last columns (ids, packet file) stay off the printout
 
 
@@ -54,7 +57,7 @@ def bid_columns(view: PackageView) -> list[SheetColumn]:
         C("High", 5, lambda r: r.facts.flag_counts.get("high"), "int"),
         C("Medium", 8, lambda r: r.facts.flag_counts.get("medium"), "int"),
         C("Low", 5, lambda r: r.facts.flag_counts.get("low"), "int"),
-        C("Top reasons", 36, lambda r: "; ".join(r.facts.top_reasons) or None, "longtext"),
+        C("Top reasons", 36, lambda r: "; ".join(map(in_words, r.facts.top_reasons)) or None, "longtext"),
     ]
     labels: list[str] = []
     for r in view.rows:
@@ -69,8 +72,8 @@ def bid_columns(view: PackageView) -> list[SheetColumn]:
         C("EMR", 5, lambda r: r.facts.emr, "emr"),
         C("TRIR 3-year", 6, lambda r: r.facts.trir, "rate"),
         C("Trade TRIR", 6, lambda r: r.facts.trir_trade, "rate"),
-        C("Insurance gaps", 22, lambda r: "; ".join(r.facts.insurance_gaps) or None, "longtext"),
-        C("Risk score (TradeTapp)", 11, lambda r: r.facts.risk_score, "text"),
+        C("Insurance gaps", 22, lambda r: "; ".join(map(in_words, r.facts.insurance_gaps)) or None, "longtext"),
+        C("Risk score (TradeTapp)", 11, lambda r: r.facts.risk_score, "int"),
     ]
     # not printed (outside the print area): ids and the packet's file, for lookups and links
     cols += [
@@ -86,42 +89,16 @@ def _short(label: str) -> str:
     return label.replace("Award vs ", "This bid / ").replace(" + award vs ", " + this bid / ")
 
 
-def _height(cols: list[SheetColumn], values: list[Any]) -> float | None:
-    """A row height (points) that shows every wrapped text in full; None when one line does."""
-    lines = 1
-    for col, value in zip(cols, values, strict=False):
-        if col.kind == "longtext" and value:
-            lines = max(lines, -(-len(str(value)) // max(int(col.width * 0.95), 1)))
-    return None if lines == 1 else 13.5 * lines + 2
-
-
 def _cap_by(label: str):
     return lambda r: next((ratio for lab, ratio in r.facts.capacity if lab == label), None)
 
 
-def print_ready(ws, n_rows: int, n_cols: int | None = None) -> None:
-    """Landscape, one page wide, header row repeated, header tall enough to read; ``n_cols``
-    limits the print area to the first columns."""
-    if n_cols:
-        ws.print_area = f"A1:{get_column_letter(n_cols)}{max(n_rows, 1) + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.row_dimensions[1].height = HEADER_HEIGHT
-    ws.print_options.gridLines = False
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "&A - page &P of &N"
-
-
-def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
+def _write_package(ws, view: PackageView, zone, used_tables: set[str], locale: str | None) -> None:
     cols = bid_columns(view)
     write_header(ws, [c.header for c in cols], [c.width for c in cols])
     fmt = money_format(view.currency)
     for n, r in enumerate(view.rows, start=1):
         values = [col.get(r) for col in cols]
-        ws.row_dimensions[n + 1].height = _height(cols, values)
         for i, (col, value) in enumerate(zip(cols, values, strict=True), start=1):
             cell = ws.cell(row=n + 1, column=i)
             if col.kind == "money" and value is not None:
@@ -138,15 +115,15 @@ def _write_package(ws, view: PackageView, zone, used_tables: set[str]) -> None:
     for word, colour in FILLS.items():
         ws.conditional_formatting.add(f"{vcol}2:{vcol}{last}", FormulaRule(
             formula=[f'{vcol}2="{word}"'], fill=PatternFill("solid", start_color=colour, end_color=colour)))
+    finish_sheet(ws, printed_cols=len(cols) - UNPRINTED, grow_wrapped=False, locale=locale)
     ws.freeze_panes = "C2"
-    print_ready(ws, len(view.rows), len(cols) - UNPRINTED)
 
 
 def _line_key(item: Any) -> tuple[str, ...]:
     return item.fingerprint
 
 
-def _write_line_items(ws, views: list[PackageView], zone) -> None:
+def _write_line_items(ws, views: list[PackageView], zone, locale: str | None) -> None:
     """Rows: (package, line item); columns: each priced bidder of any package."""
     bidders: list[tuple[PackageView, BidderRow]] = [(v, r) for v in views for r in v.rows if r.bid is not None]
     headers = ["Package", "Section", "Line item", "Type", "Code", "Unit"] + [r.company_name for _, r in bidders]
@@ -166,9 +143,11 @@ def _write_line_items(ws, views: list[PackageView], zone) -> None:
     for _, row in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1][2], kv[0][1][4], kv[0][1][1])):
         n += 1
         item, view = row["item"], row["view"]
-        for i, text in enumerate((view.title, item.section, item.description, item.type, item.code, item.unit), 1):
+        kind = code_label(item.type) if item.type else None  # "Cost breakdown", not COST_BREAKDOWN
+        for i, text in enumerate((view.title, item.section, item.description, kind, item.code, item.unit), 1):
             if text:
                 set_text(ws.cell(row=n, column=i), str(text))
+                ws.cell(row=n, column=i).alignment = WRAP_TOP
         for j, (v, r) in enumerate(bidders, start=7):
             if v is not view:
                 continue
@@ -185,12 +164,13 @@ def _write_line_items(ws, views: list[PackageView], zone) -> None:
                     cell.font = PLUG_FONT
             elif value is not None:
                 set_text(cell, f"{value} (plug)" if how == "plug" else str(value))
+    finish_sheet(ws, locale=locale)
     ws.freeze_panes = "D2"
-    print_ready(ws, n - 1)
 
 
 def render_bid_leveling(views: list[PackageView], ctx: Any) -> bytes:
     zone = get_zone(getattr(ctx, "timezone", "UTC"))
+    locale = getattr(ctx, "locale", None)  # the paper, as the PDF's (Letter for US and Canada)
     wb = Workbook()
     wb.properties.title = "Bid leveling: " + ", ".join(v.title for v in views)
     wb.properties.subject = "BuildingConnected bids with TradeTapp prequalification"
@@ -202,8 +182,8 @@ def render_bid_leveling(views: list[PackageView], ctx: Any) -> bytes:
         ws = wb.active if first else wb.create_sheet()
         first = False
         ws.title = safe_sheet_name(view.title or "Package", used_sheets)
-        _write_package(ws, view, zone, used_tables)
+        _write_package(ws, view, zone, used_tables, locale)
     ws = wb.create_sheet()
     ws.title = safe_sheet_name("Line Items", used_sheets)
-    _write_line_items(ws, views, zone)
+    _write_line_items(ws, views, zone, locale)
     return workbook_bytes(wb)

@@ -58,8 +58,14 @@ def report_facts(report: Any, csi_codes: Iterable[Any] = ()) -> BidderFacts:
         trir_trade=benchmark_for(csi_codes).trir,
         capacity=[(c.label, c.ratio) for c in report.capacity],
         insurance_gaps=[f.message for f in flags if f.rule in _GAP_RULES],
-        risk_score=getattr(report, "risk_score", None),  # TradeTapp's own analysis, once the report has it
+        risk_score=_risk_score(report),
     )
+
+
+def _risk_score(report: Any) -> Any:
+    """TradeTapp's risk evaluation score (its own analysis), or ``None`` without one."""
+    analysis = getattr(report, "tradetapp", None)
+    return getattr(analysis, "risk_evaluation_score", None) if analysis is not None else None
 
 
 @dataclass

@@ -7,7 +7,10 @@ and, when the run had ``--project-value``, every capacity check as a ratio), sor
 (green first: the best candidates on top), then by company name. Conditional formatting colours
 the verdicts, any high flag, and every capacity ratio above its rule's threshold (1x a limit, 2x
 the largest completed project: the thresholds of ``reporter.transform.rules``). Print setup,
-widths and header heights: ``reporter.render.xlsx_print``.
+widths and header heights: ``reporter.render.xlsx_print``; long texts wrap in their set widths
+(rows grow), amounts show in whole units with their currency (the cells keep the exact amount),
+and the BC id column comes last, outside the print area, so the printed page keeps what an
+estimator compares.
 
 Money cells keep each company's own currency in their number format. A run without ``--currency``
 that mixes currencies never puts two in one column: each money column is split per currency
@@ -32,13 +35,14 @@ from reporter.dates import get_zone
 from reporter.render.labels import in_words
 from reporter.render.leveling_tradetapp import tradetapp_columns
 from reporter.render.page_one import trade_summary
-from reporter.render.xlsx_cells import clean_text, write_typed
+from reporter.render.xlsx_cells import clean_text, money_format, write_typed
 from reporter.render.xlsx_print import finish_sheet
 from reporter.render.xlsx_save import workbook_bytes
 from reporter.render.xlsx_sheets import SheetColumn, add_table, safe_sheet_name, write_header
 from reporter.transform.model import Report
 from reporter.transform.money import Money
 
+ID_HEADER = "BC id"
 VERDICT_ORDER = {"green": 0, "amber": 1, "red": 2}
 FILL_COLOURS = {"RED": "F4C7C3", "AMBER": "FCE8B2", "GREEN": "B7E1CD"}
 _GAP_RULES = ("insurance.missing", "insurance.not_applicable", "insurance.below_minimum")
@@ -74,10 +78,9 @@ def _amount(name: str):
 def leveling_columns(reports: Sequence[Report]) -> list[SheetColumn]:
     C = SheetColumn
     cols = [
-        C("Company", 34, lambda r: r.company_name),
-        C("BC id", 26, lambda r: r.company_id, "code"),
+        C("Company", 26, lambda r: r.company_name, "longtext"),
         C("Trade (CSI divisions)", 30, lambda r: trade_summary(r), "longtext"),
-        C("Qualification status", 24, lambda r: r.qualification.status, "status"),
+        C("Qualification status", 14, lambda r: r.qualification.status, "longtext"),
         C("Qualification expires", 12, lambda r: r.qualification.date_expires_local, "date"),
         C("Verdict", 9, lambda r: r.verdict.upper(), "status"),
         C("High flags", 8, _count("high"), "int"),
@@ -96,9 +99,9 @@ def leveling_columns(reports: Sequence[Report]) -> list[SheetColumn]:
         C("DART 3-year", 8, lambda r: r.safety.three_year.dart, "rate"),
         C("Latest revenue", 18, lambda r: r.financial.revenue_latest.revenue if r.financial.revenue_latest else None, "money"),
         C("Revenue year", 8, lambda r: r.financial.revenue_latest.year if r.financial.revenue_latest else None, "year"),
-        C("Insurance gaps", 40, _messages(_GAP_RULES), "longtext"),
+        C("Insurance gaps", 30, _messages(_GAP_RULES), "longtext"),
         C("Earliest policy expiry", 12, _earliest_expiry, "date"),
-        C("Insurance expiries", 40, _messages(_EXPIRY_RULES), "longtext"),
+        C("Insurance expiries", 30, _messages(_EXPIRY_RULES), "longtext"),
     ]
     checks: dict[str, str] = {}
     for r in reports:
@@ -107,6 +110,7 @@ def leveling_columns(reports: Sequence[Report]) -> list[SheetColumn]:
     for key, label in checks.items():
         cols.append(C(f"{label} (x)", 14, _check_ratio(key), "ratio"))
     cols += tradetapp_columns(reports)  # issue 17
+    cols.append(C(ID_HEADER, 26, lambda r: r.company_id, "code"))  # last: for lookups, not printed
     return _one_currency_per_column(cols, reports)
 
 
@@ -119,7 +123,12 @@ def _one_currency_per_column(cols: list[SheetColumn], reports: Sequence[Report])
         if c.kind != "money":
             out.append(c)
             continue
-        for ccy in currencies:
+        # a currency none of whose companies has this amount gets no column; an amount no company
+        # has (the award without --project-value) keeps its one empty column
+        held = [ccy for ccy in currencies if any(c.get(r) is not None for r in reports if r.currency == ccy)]
+        if not held:
+            out.append(c)
+        for ccy in held:
             out.append(SheetColumn(f"{c.header} ({ccy})", c.width, _only_in(c.get, ccy), c.kind))
     return out
 
@@ -152,10 +161,14 @@ def render_leveling(reports: Sequence[Report]) -> bytes:
     for row, report in enumerate(ordered, start=2):
         for i, col in enumerate(cols, start=1):
             value = col.get(report)
-            write_typed(ws.cell(row=row, column=i), value, col.kind, zone)
+            cell = ws.cell(row=row, column=i)
+            write_typed(cell, value, col.kind, zone)
+            if isinstance(value, Money) and isinstance(cell.value, (int, Decimal)):
+                cell.number_format = money_format(value.display[1], whole=True)
     add_table(ws, "leveling", len(cols), len(ordered), set())
     _conditional_formats(ws, cols, len(ordered), ratio_thresholds(ordered))
-    finish_sheet(ws)
+    finish_sheet(ws, printed_cols=len(cols) - 1, grow_wrapped=False,
+                 locale=ordered[0].locale if ordered else None)
     ws.freeze_panes = "B2"
     return workbook_bytes(wb)
 

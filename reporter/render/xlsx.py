@@ -48,6 +48,7 @@ from reporter.transform.model import Report, SectionRow
 from reporter.transform.money import Money
 
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 VALUE_ALIGN = Alignment(horizontal="left", vertical="top", wrap_text=True)
 MISSING_FONT = Font(italic=True, color="808080")
 FILLS = {
@@ -66,6 +67,7 @@ class _Book:
 
     def __init__(self, report: Report) -> None:
         self.zone = get_zone(report.timezone)
+        self.locale = report.locale  # the paper the sheets print on, as the PDF's
         self.sheets: set[str] = set()
         self.tables: set[str] = set()
 
@@ -171,7 +173,7 @@ def _table_sheet(ws, book: _Book, key: str, cols: list[SheetColumn], rows: list[
         for i, col in enumerate(cols, start=1):
             write_typed(ws.cell(row=r, column=i), col.get(row), col.kind, zone)
     add_table(ws, key, len(cols), len(rows), book.tables)
-    finish_sheet(ws)
+    finish_sheet(ws, locale=book.locale)
 
 
 def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *, with_field: bool) -> None:
@@ -185,6 +187,7 @@ def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *,
     zone = book.zone
     for r, fact in enumerate(facts, start=2):
         set_text(ws.cell(row=r, column=1), fact.label)
+        ws.cell(row=r, column=1).alignment = TOP  # beside a wrapped value, the label reads on its first line
         cell = ws.cell(row=r, column=2)
         value = fact.value
         if value is None or value == "" or value == [] or value == {}:
@@ -199,6 +202,7 @@ def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *,
         if with_field:
             if fact.field:
                 set_text(ws.cell(row=r, column=3), fact.field)
+                ws.cell(row=r, column=3).alignment = TOP
             col = 4
         if converted and isinstance(value, Money) and value.converted:
             c = value.converted
@@ -207,7 +211,7 @@ def _facts_sheet(ws, book: _Book, key: str, facts: list[Fact], currency: str, *,
             rd = ws.cell(row=r, column=col + 2)
             rd.value, rd.number_format = c.rate_date, DATE_FORMAT
     add_table(ws, key, len(headers), len(facts), book.tables)
-    finish_sheet(ws)
+    finish_sheet(ws, locale=book.locale)
 
 
 def _flags_sheet(ws, book: _Book, flags) -> None:
@@ -225,7 +229,7 @@ def _flags_sheet(ws, book: _Book, flags) -> None:
         set_text(ev, "; ".join(f"{k}={_evidence(v)}" for k, v in flag.evidence.items()))
         ev.alignment = WRAP
     add_table(ws, "flags", 4, len(flags), book.tables)
-    finish_sheet(ws)
+    finish_sheet(ws, locale=book.locale)
 
 
 def _evidence(v: Any) -> str:

@@ -67,9 +67,10 @@ def set_text(cell, value: str) -> None:
     cell.data_type = "s"
 
 
-def money_format(currency: str) -> str:
-    """``#,##0.00 "USD"`` with the currency's ISO 4217 minor units (0 for JPY, 3 for KWD)."""
-    digits = minor_units(currency)
+def money_format(currency: str, whole: bool = False) -> str:
+    """``#,##0.00 "USD"`` with the currency's ISO 4217 minor units (0 for JPY, 3 for KWD);
+    ``whole``: shown in whole units (``#,##0 "USD"``; the cell keeps the exact amount)."""
+    digits = 0 if whole else minor_units(currency)
     frac = "." + "0" * digits if digits else ""
     return f'#,##0{frac} "{currency}";-#,##0{frac} "{currency}"'
 
@@ -146,13 +147,27 @@ def write_value(cell, value: Any, kind: str, zone) -> None:
         return
     if isinstance(value, (int, Decimal, float)):
         fmt = KINDS[kind].excel_format if kind in KINDS else None
-        write_number(cell, value, fmt if fmt and fmt != "@" else None, exact=kind not in COMPUTED_KINDS)
+        fmt = whole_number_format(fmt, value) if fmt and fmt != "@" else None
+        write_number(cell, value, fmt, exact=kind not in COMPUTED_KINDS)
         return
     set_text(cell, plain_text(value))
     target = link_target(value, kind) if isinstance(value, str) else None
     if target:
         cell.hyperlink = target
         cell.font = LINK_FONT
+
+
+_OPTIONAL_DECIMALS = re.compile(r"\.#+(?=$|[;\s\"])")
+
+
+def whole_number_format(fmt: str, value: int | float | Decimal) -> str:
+    """``#,##0.####`` shows a whole number as "12." in Excel: for a whole ``value`` the optional
+    decimals (``.####``) are dropped (``#,##0``); any other format or value is kept."""
+    try:
+        whole = value == int(value)
+    except (ValueError, OverflowError):  # NaN, infinity: written as text anyway
+        return fmt
+    return _OPTIONAL_DECIMALS.sub("", fmt) if whole else fmt
 
 
 def write_number(cell, value: int | float | Decimal, number_format: str | None, exact: bool = True) -> None:
