@@ -3,8 +3,9 @@ loopback port (see ``tests.fakes.aps_data`` for the whole fake).
 
 Input: part PUTs (the owner checks the upload key and signature and keeps the part). Output: 200 and
 an ``ETag``; 403 for (and a record in ``rejected`` of) any request with an ``Authorization`` header;
-411 for a PUT without ``Content-Length`` (S3 takes no chunked upload); ``fail`` (regex on the path ->
-status) for a scripted refusal. Each body is read a block at a time, counted in ``part_bytes`` and,
+411 for a PUT without ``Content-Length`` (S3 takes no chunked upload); ``fail`` (regex on the name
+the storage was created for -> status) for a scripted refusal of every PUT of those files (a 429 or 5xx with ``Retry-After: 0``,
+so a test's retries take no time). Each body is read a block at a time, counted in ``part_bytes`` and,
 with the owner's ``spool_dir``, kept in a file there rather than in memory.
 """
 
@@ -17,7 +18,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.tradetapp import RecordedRequest, _respond
 
@@ -47,7 +48,7 @@ class FakeS3:
         length = h.headers.get("Content-Length")
         body = self._read_body(h, int(length or 0))
         size = len(body) if isinstance(body, bytes) else body.stat().st_size
-        failing = next((status for rx, status in self.fail.items() if re.search(rx, parts.path)), None)
+        failing = next((status for rx, status in self.fail.items() if re.search(rx, self._name(parts.path))), None)
         with self.owner.lock:
             self.requests.append(rec)
             self.part_bytes.append(size)
@@ -64,7 +65,14 @@ class FakeS3:
                 rec.status = self.owner._store_part(query, body)
         _respond(h, rec.status, {} if rec.status == 200 else {"error": "AccessDenied" if rec.status == 403 else
                                                                    "bad part"},
-                 {"ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, str(size)).hex}"'} if rec.status == 200 else {})
+                 {"ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, str(size)).hex}"'} if rec.status == 200 else
+                 {"Retry-After": "0"} if rec.status == 429 or rec.status >= 500 else {})
+
+    def _name(self, path: str) -> str:
+        """The file name the object at this part URL was created for ("" when unknown)."""
+        key = unquote(path.rsplit("/", 1)[-1])
+        with self.owner.lock:
+            return next((o["name"] for o in self.owner.objects.values() if o["key"] == key), "")
 
     def _read_body(self, h: BaseHTTPRequestHandler, length: int) -> bytes | Path:
         """The body, read a block at a time: bytes, or (with ``spool_dir``) a file there."""
