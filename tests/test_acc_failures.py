@@ -105,3 +105,27 @@ def test_a_refusal_on_the_folder_is_not_tried_for_every_file(folder, aps, bc, mo
     assert "stopped" in err and "reporter login --acc-upload" in err
     assert len([r for r in aps.requests if r.method == "POST"]) == 1  # one refusal, not one per file
     assert not aps.s3.requests
+
+
+def test_a_manifest_that_cannot_take_a_record_stops_the_run_in_one_line(folder, aps, bc, monkeypatch, capsys):  # noqa: F811
+    import errno
+
+    import reporter.deliver.manifest_acc as manifest_acc
+
+    real, calls = manifest_acc.atomic_write, []
+
+    def disk_full(path, data, **kw):
+        calls.append(path)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(manifest_acc, "atomic_write", disk_full)
+    assert _file(folder, aps, bc) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "No space left on device" in err and "manifest.json" in err
+    assert len(_posts(aps, "storage")) == 1  # the second record could not be written: no third upload
+    monkeypatch.setattr(manifest_acc, "atomic_write", real)
+    assert _file(folder, aps, bc) == 0  # and the next run finds what was filed: no duplicate
+    assert all(len(i["versions"]) == 1 for i in aps.items.values())
+    assert sorted(aps.items_in(_target(aps, "Prequalification", "Concrete bids"))) == _expected_names(folder)

@@ -16,7 +16,8 @@ A failed file does not stop the run: its error is recorded (``accFilingErrors`` 
 can get past stops the run at once, in one line: a refusal to write (403: the sign-in's scopes,
 or the user's permission on the folder: ``ScopeMissing``), a sign-in refused (401), a folder that
 cannot be found or created (``FolderFailed``), and ``MAX_FAILED_IN_A_ROW`` files in a row failing
-on ACC's side (ACC or S3 unavailable: ``StoppedEarly``). A changed or missing file found while
+on ACC's side (ACC or S3 unavailable: ``StoppedEarly``), a manifest that cannot take a record
+(``RecordsNotWritten``). A changed or missing file found while
 planning refuses the run before anything is sent (``reporter verify`` says more).
 
 Idempotent and resumable:
@@ -64,7 +65,13 @@ from reporter.deliver.manifest import (
     read_manifest,
     refusal,
 )
-from reporter.deliver.manifest_acc import acc_failures, filed_entries, filing_copy, write_acc_records
+from reporter.deliver.manifest_acc import (
+    RecordsNotWritten,
+    acc_failures,
+    filed_entries,
+    filing_copy,
+    write_acc_records,
+)
 from reporter.errors import ApiError, AuthError, Conflict, DeliveryError, PermissionDenied, ReporterError
 from reporter.fsio import sha256_bytes
 
@@ -195,7 +202,7 @@ class Filer:
                     f"ACC Docs refused to write into {'/'.join(p.acc_path)}{said}: filing needs a sign-in with the scopes "
                     f"{UPLOAD_SCOPES} and permission to upload into that folder; run 'reporter login --acc-upload' "
                     "(or use a token that has them); stopped, no other file tried", status=403) from None
-            except (AuthError, FolderFailed, SharedFolderRefused):
+            except (AuthError, FolderFailed, SharedFolderRefused, RecordsNotWritten):
                 raise
             except ReporterError as exc:
                 p.error = one_line(str(exc))
@@ -335,7 +342,7 @@ async def file_folder(request: FilingRequest, tokens: TokenProvider, *, say: Cal
     async with AccLinksClient(bc_root_url(request.bc_base_url), tokens, transport=transport, limits=limits) as bc, \
             DataManagementClient(aps_base_url(request.aps_base_url), tokens, transport=transport,
                                  limits=limits) as dm, \
-            SignedUploader(transport=s3_transport, **_s3_limits(limits)) as s3:
+            _uploader(s3_transport, limits) as s3:
         target = await resolve_target(manifest, request.folder, bc, hub=request.hub, project=request.project,
                                       template=request.folder_template)
         filer = Filer(request.folder, manifest, target, dm, s3, part_size=request.part_size)
@@ -352,8 +359,9 @@ async def file_folder(request: FilingRequest, tokens: TokenProvider, *, say: Cal
         return outcome
 
 
-def _s3_limits(limits: Limits | None) -> dict[str, float]:
-    """The retry policy of the APS calls for the S3 PUTs too (their timeout stays longer: a part is big)."""
+def _uploader(transport: httpx.AsyncBaseTransport | None, limits: Limits | None) -> SignedUploader:
+    """The S3 client, with the APS calls' retry policy (its timeout stays longer: a part is big)."""
     if limits is None:
-        return {}
-    return {"max_retries": limits.max_retries, "backoff_base": limits.backoff_base, "retry_cap": limits.retry_cap_seconds}
+        return SignedUploader(transport=transport)
+    return SignedUploader(transport=transport, max_retries=limits.max_retries, backoff_base=limits.backoff_base,
+                          retry_cap=limits.retry_cap_seconds)

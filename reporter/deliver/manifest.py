@@ -39,9 +39,11 @@ from reporter import __version__
 from reporter.dates import format_iso
 from reporter.deliver.acc_records import AccRecord, records_from_json, records_to_json
 from reporter.deliver.manifest_bids import BidPackageEntry  # re-exported: part of the manifest
-from reporter.deliver.manifest_files import MANIFEST, FileProblem, read_verified
-from reporter.deliver.manifest_files import check_verified as check_verified  # re-exported, as the next three
+from reporter.deliver.manifest_files import MANIFEST as MANIFEST  # re-exported, as the next six
+from reporter.deliver.manifest_files import FileProblem as FileProblem
+from reporter.deliver.manifest_files import check_verified as check_verified
 from reporter.deliver.manifest_files import file_sha256 as file_sha256
+from reporter.deliver.manifest_files import read_verified as read_verified
 from reporter.deliver.manifest_files import refusal as refusal
 from reporter.deliver.manifest_files import verified_path as verified_path
 from reporter.errors import DeliveryError
@@ -320,7 +322,7 @@ def files_verified(item: Item, out_dir: Path) -> bool:
         return False
     try:
         for entry in item.entries():
-            read_verified(out_dir, entry)
+            check_verified(out_dir, entry)
     except FileProblem:
         return False
     return True

@@ -23,6 +23,11 @@ from reporter.fsio import atomic_write
 ACC_ERRORS_KEY = "accFilingErrors"
 
 
+class RecordsNotWritten(DeliveryError):
+    """The manifest could not take a filing record (disk full, read-only folder): filing stops, since
+    nothing it did after that could be remembered."""
+
+
 def filed_entries(manifest: Manifest) -> list[FileEntry]:
     """The files ``reporter file`` puts in ACC Docs: every packet file of every ``ok`` item, the
     leveling workbook, and any other file entry (``{"path", "sha256", "bytes"}``) the manifest
@@ -93,7 +98,8 @@ def write_acc_records(folder: Path, records: dict[str, AccRecord],
     try:
         atomic_write(path, _manifest_bytes(doc))
     except OSError as exc:
-        raise DeliveryError(f"{path}: cannot write the manifest ({exc.strerror or exc})") from None
+        raise RecordsNotWritten(f"{path}: cannot write the manifest ({exc.strerror or exc}); filing stopped, "
+                                "what was filed is in ACC and is found again by the next run") from None
 
 
 def acc_failures(manifest: Manifest) -> dict[str, dict[str, Any]]:
