@@ -15,10 +15,10 @@ A failed file does not stop the run: its error is recorded (``accFilingErrors`` 
 ``Planned.error``), one line is said for it (``fail``), and the next file goes. What no later file
 can get past stops the run at once, in one line: a refusal to write (403: the sign-in's scopes,
 or the user's permission on the folder: ``ScopeMissing``), a sign-in refused (401), a folder that
-cannot be found or created (``FolderFailed``), and ``MAX_FAILED_IN_A_ROW`` files in a row failing
-on ACC's side (ACC or S3 unavailable: ``StoppedEarly``), a manifest that cannot take a record
-(``RecordsNotWritten``). A changed or missing file found while
-planning refuses the run before anything is sent (``reporter verify`` says more).
+cannot be found or created (``FolderFailed``), a manifest that cannot take a record
+(``RecordsNotWritten``), and ``MAX_FAILED_IN_A_ROW`` files in a row failing on ACC's side (ACC or
+S3 unavailable: ``StoppedEarly``). A changed or missing file found while planning refuses the run
+before anything is sent (``reporter verify`` says more).
 
 Idempotent and resumable:
 - a file whose record says this SHA-256 is already the ACC item's content is skipped;
