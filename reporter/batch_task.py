@@ -153,7 +153,7 @@ def build_task(task: Task) -> tuple[Item, Any]:
         _check_parent()
         item.source_record = write_source(packet.source, task.name, task.config)
         for key, body in pipeline.side_json(source, task.config).items():
-            write_in_folder(task.config.out_dir, f"{SOURCES_DIR}/{task.name}.{key}.json", body)
+            item.side_records[key] = write_in_folder(task.config.out_dir, f"{SOURCES_DIR}/{task.name}.{key}.json", body)
     except ParentGone:
         os._exit(1)
     except Exception as exc:  # a bug in one record must not end the batch

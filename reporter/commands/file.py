@@ -3,14 +3,17 @@
 Input: a folder written by ``reporter build``; ``--acc-hub`` / ``--acc-project`` (or, for a folder
 built from a bid package, its ACC link in BuildingConnected), ``--folder``, ``--dry-run``,
 ``--aps-base-url`` / ``--bc-base-url``, ``--token-file``. Output: one line per file created, versioned
-(or, with ``--dry-run``, skipped too) and a summary line; the ACC ids recorded in the manifest.
-Exit 0 all filed, 1 a failure (one line: a re-run finishes what is missing), 2 a usage error or
-a refused (bidder-shared) folder. The work is ``reporter.deliver.acc_filing``.
+(or, with ``--dry-run``, skipped too), one line on stderr per file that failed (the others are still
+filed), and a summary line; the ACC ids recorded in the manifest (and the failures, in
+``accFilingErrors``). Exit 0 all filed, 1 a file failed or the run stopped (one line why: a refusal
+to write, a folder that cannot be made, ACC down; a re-run files only what is missing), 2 a usage
+error or a refused (bidder-shared) folder. The work is ``reporter.deliver.acc_filing``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from reporter.api.settings import UPLOAD_SCOPES
@@ -18,6 +21,8 @@ from reporter.batch_lock import FolderLock
 from reporter.commands.api_options import resolve_token_provider
 from reporter.deliver.acc_records import DEFAULT_FOLDER
 from reporter.errors import UsageError
+
+log = logging.getLogger("reporter")
 
 
 def register(sub, common) -> None:
@@ -58,14 +63,24 @@ def run(args) -> int:
                             dry_run=args.dry_run, aps_base_url=args.aps_base_url, bc_base_url=args.bc_base_url)
     tokens = resolve_token_provider(args)
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+
+    def fail(line: str) -> None:
+        log.error("reporter: %s", line)
+
     if args.dry_run:
-        outcome = asyncio.run(file_folder(request, tokens, say=say))
+        outcome = asyncio.run(file_folder(request, tokens, say=say, fail=fail))
     else:
         with FolderLock(folder):
-            outcome = asyncio.run(file_folder(request, tokens, say=say))
+            outcome = asyncio.run(file_folder(request, tokens, say=say, fail=fail))
+    t, failed = outcome.target, len(outcome.failed)
+    verb = "would file" if args.dry_run else "filed"
+    summary = (f"{verb} {len(outcome.planned) - failed} of {len(outcome.planned)} files in {t.path_text} "
+               f"(ACC project {t.project_id}): {outcome.count(CREATE)} new, {outcome.count(VERSION)} new versions, "
+               f"{outcome.count(SKIP)} unchanged")
+    if failed:
+        log.error("%s, %d failed (listed above and in the manifest's accFilingErrors); run 'reporter file %s' "
+                  "again to file them", summary, failed, folder)
+        return 1
     if not args.quiet:
-        t = outcome.target
-        verb = "would file" if args.dry_run else "filed"
-        print(f"{verb} {len(outcome.planned)} files in {t.path_text} (ACC project {t.project_id}): "
-              f"{outcome.count(CREATE)} new, {outcome.count(VERSION)} new versions, {outcome.count(SKIP)} unchanged")
+        print(summary)
     return 0

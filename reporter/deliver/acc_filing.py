@@ -6,11 +6,19 @@ the manifest itself (its filing copy, ``manifest_acc.filing_copy``), as an item 
 folder (subfolders of the built folder mirrored below it); per file an ``AccRecord`` in the
 manifest's ``accFiling``; a ``Planned`` line per file: ``create``, ``version`` or ``skip``.
 
-Per file: check it against the manifest (``read_verified``: inside the folder, listed SHA-256),
-find or create its folder, create storage, get signed URLs (one part up to ``PART_SIZE`` bytes,
-several above: ``ceil(size / PART_SIZE)`` parts, asked 25 at a time), PUT the parts (no token),
-finish the upload, then create the item (first version) or a new version of the item with the
-same name.
+Per file: check it against the manifest (``check_verified``: inside the folder, listed SHA-256,
+hashed a block at a time), find or create its folder, upload it (``reporter.deliver.acc_upload``:
+storage, signed URLs, the parts streamed from disk, the completion), then create the item (first
+version) or a new version of the item with the same name.
+
+A failed file does not stop the run: its error is recorded (``accFilingErrors`` in the manifest,
+``Planned.error``), one line is said for it (``fail``), and the next file goes. What no later file
+can get past stops the run at once, in one line: a refusal to write (403: the sign-in's scopes,
+or the user's permission on the folder: ``ScopeMissing``), a sign-in refused (401), a folder that
+cannot be found or created (``FolderFailed``), a manifest that cannot take a record
+(``RecordsNotWritten``), and ``MAX_FAILED_IN_A_ROW`` files in a row failing on ACC's side (ACC or
+S3 unavailable: ``StoppedEarly``). A changed or missing file found while planning refuses the run
+before anything is sent (``reporter verify`` says more).
 
 Idempotent and resumable:
 - a file whose record says this SHA-256 is already the ACC item's content is skipped;
@@ -29,45 +37,58 @@ A token without ``data:write data:create`` gets ``ScopeMissing`` (one line namin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
 
 import httpx
 
 from reporter.api.acc_links import AccLinksClient, bc_root_url
-from reporter.api.data_management import MAX_SIGNED_PARTS, DataManagementClient, aps_base_url
-from reporter.api.dm_models import parse_storage_urn
+from reporter.api.data_management import DataManagementClient, aps_base_url
 from reporter.api.http import Limits
 from reporter.api.settings import UPLOAD_SCOPES
 from reporter.api.signed_s3 import SignedUploader
 from reporter.api.tokens import TokenProvider
 from reporter.dates import format_iso
-from reporter.deliver.acc_folders import POST_ATTEMPTS, Folders, RemoteItem
-from reporter.deliver.acc_records import DEFAULT_FOLDER, FILED, UPLOADED, AccRecord
+from reporter.deliver.acc_folders import Folders, RemoteItem, SharedFolderRefused
+from reporter.deliver.acc_records import DEFAULT_FOLDER, FILED, UPLOADED, AccRecord, failure_json
 from reporter.deliver.acc_target import Target, folder_name, resolve_target
+from reporter.deliver.acc_upload import PART_SIZE, Upload, post_looking, upload
 from reporter.deliver.manifest import (
     MANIFEST,
     FileEntry,
     FileProblem,
     Manifest,
+    check_verified,
+    one_line,
     read_manifest,
-    read_verified,
     refusal,
 )
-from reporter.deliver.manifest_acc import filed_entries, filing_copy, write_acc_records
-from reporter.errors import ApiError, AuthError, Conflict, PermissionDenied, ServerError
+from reporter.deliver.manifest_acc import (
+    RecordsNotWritten,
+    acc_failures,
+    filed_entries,
+    filing_copy,
+    write_acc_records,
+)
+from reporter.errors import ApiError, AuthError, Conflict, DeliveryError, PermissionDenied, ReporterError
 from reporter.fsio import sha256_bytes
 
-PART_SIZE = 100 * 1024 * 1024  # bytes per signed-upload part (Autodesk: several parts above ~100 MB)
 CREATE, VERSION, SKIP = "create", "version", "skip"
-T = TypeVar("T")
+MAX_FAILED_IN_A_ROW = 3  # files failing on ACC's side, one after another: the service is down, stop
 
 
 class ScopeMissing(AuthError):
-    """ACC Docs refused a write: the sign-in lacks the upload scopes."""
+    """ACC Docs refused a write: the sign-in lacks the upload scopes (or the folder's permission)."""
+
+
+class FolderFailed(DeliveryError):
+    """A target folder could not be found or created: no file can go there, the run stops."""
+
+
+class StoppedEarly(DeliveryError):
+    """Several files in a row failed on ACC's side: the rest are not tried (run again later)."""
 
 
 @dataclass
@@ -82,9 +103,17 @@ class Planned:
     reuse: AccRecord | None = None  # an upload a killed run finished but did not attach
     adopt: bool = False  # skip, but record the item a killed run attached
     version_number: int | None = None
+    source: Path | None = None  # the file on disk (None: the manifest's filing copy)
+    error: str | None = None  # why filing it failed in this run
+
+    @property
+    def where(self) -> str:
+        return "/".join((*self.acc_path, self.name))
 
     def line(self, dry_run: bool) -> str:
-        where = "/".join((*self.acc_path, self.name))
+        where = self.where
+        if self.error:
+            return f"failed: {where}: {self.error}"
         if self.action == SKIP:
             return f"{'would skip' if dry_run else 'unchanged'}: {where}"
         if self.action == VERSION:
@@ -101,7 +130,11 @@ class FilingOutcome:
     created_folders: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
-        return sum(1 for p in self.planned if p.action == action)
+        return sum(1 for p in self.planned if p.action == action and not p.error)
+
+    @property
+    def failed(self) -> list[Planned]:
+        return [p for p in self.planned if p.error]
 
 
 class Filer:
@@ -111,29 +144,30 @@ class Filer:
         self.dm, self.s3, self.part_size = dm, s3, max(1, part_size)
         self.folders = Folders(dm, target)
         self.records: dict[str, AccRecord] = dict(manifest.acc_filing)
+        self.failures: dict[str, dict] = acc_failures(manifest)  # path -> {"error", "failedAt", ...}
 
     # -- planning ------------------------------------------------------------------------------
 
-    def _local(self) -> list[tuple[str, bytes | None, str, int]]:
-        """(path, bytes of the manifest copy or None, sha256, size) of every file to file."""
-        out: list[tuple[str, bytes | None, str, int]] = []
+    def _local(self) -> list[tuple[str, Path | None, str, int]]:
+        """(path, the file on disk or None for the manifest, sha256, size) of every file to file;
+        each checked against the manifest a block at a time."""
+        out: list[tuple[str, Path | None, str, int]] = []
         for entry in filed_entries(self.manifest):
-            data = self._read(entry)
-            out.append((str(entry.path), None, sha256_bytes(data), len(data)))
+            out.append((str(entry.path), self._check(entry), str(entry.sha256), int(entry.bytes)))
         copy = filing_copy(self.folder)
-        out.append((MANIFEST, copy, sha256_bytes(copy), len(copy)))
+        out.append((MANIFEST, None, sha256_bytes(copy), len(copy)))
         return out
 
-    def _read(self, entry: FileEntry) -> bytes:
+    def _check(self, entry: FileEntry) -> Path:
         try:
-            return read_verified(self.folder, entry)
+            return check_verified(self.folder, entry)
         except FileProblem as problem:
             raise refusal(self.folder, problem) from None
 
     async def plan(self) -> list[Planned]:
         await self.folders.find(tuple(self.target.path))  # refuses a bidder-shared target first
         planned = []
-        for path, _, sha, size in self._local():
+        for path, source, sha, size in self._local():
             rel = PurePosixPath(path)
             acc_path = (*self.target.path, *(folder_name(p) or "_" for p in rel.parts[:-1]))
             folder_id = await self.folders.find(acc_path)
@@ -141,7 +175,8 @@ class Filer:
             rec = self.records.get(path)
             if rec and (rec.project_id != self.target.project_id or rec.folder_id != folder_id):
                 rec = None  # filed elsewhere before: this destination starts afresh
-            p = Planned(path, rel.name, acc_path, sha, size, CREATE if remote is None else VERSION, remote)
+            p = Planned(path, rel.name, acc_path, sha, size, CREATE if remote is None else VERSION, remote,
+                        source=source)
             if rec and remote and rec.sha256 == sha and remote.storage_id == rec.storage_id:
                 p.action, p.adopt = SKIP, not rec.filed or rec.item_id != remote.item_id
             elif rec and remote and rec.filed and rec.sha256 == sha and remote.item_id == rec.item_id:
@@ -153,17 +188,44 @@ class Filer:
 
     # -- filing --------------------------------------------------------------------------------
 
-    async def file(self, planned: list[Planned], say: Callable[[str], None]) -> None:
-        try:
-            for p in planned:
+    async def file(self, planned: list[Planned], say: Callable[[str], None],
+                   fail: Callable[[str], None] | None = None) -> None:
+        """File each planned file; a file that fails is recorded and said (``fail``), the next goes."""
+        fail = fail or say
+        in_a_row = 0
+        for n, p in enumerate(planned):
+            try:
                 await self._file_one(p)
-                if p.action != SKIP:
-                    say(p.line(dry_run=False))
-        except PermissionDenied as exc:
-            said = f" ({exc.detail})" if exc.detail else ""
-            raise ScopeMissing(
-                f"ACC Docs refused to write{said}: filing needs a sign-in with the scopes {UPLOAD_SCOPES}; "
-                "run 'reporter login --acc-upload' (or use a token that has them)", status=403) from None
+            except PermissionDenied as exc:
+                said = f" ({exc.detail})" if exc.detail else ""
+                raise ScopeMissing(
+                    f"ACC Docs refused to write into {'/'.join(p.acc_path)}{said}: filing needs a sign-in with the scopes "
+                    f"{UPLOAD_SCOPES} and permission to upload into that folder; run 'reporter login --acc-upload' "
+                    "(or use a token that has them); stopped, no other file tried", status=403) from None
+            except (AuthError, FolderFailed, SharedFolderRefused, RecordsNotWritten):
+                raise
+            except ReporterError as exc:
+                p.error = one_line(str(exc))
+                self._failed(p)
+                fail(p.line(dry_run=False))
+                in_a_row = in_a_row + 1 if isinstance(exc, ApiError) else 0
+                if in_a_row >= MAX_FAILED_IN_A_ROW and n + 1 < len(planned):
+                    raise StoppedEarly(
+                        f"stopped after {in_a_row} files in a row failed on ACC's side (the last: {p.error}); "
+                        f"{len(planned) - n - 1} files not tried: run 'reporter file' again later to finish") from None
+                continue
+            in_a_row = 0
+            if p.action != SKIP:
+                say(p.line(dry_run=False))
+
+    async def _ensure(self, p: Planned) -> str:
+        try:
+            return await self.folders.ensure(p.acc_path)
+        except (AuthError, PermissionDenied, SharedFolderRefused):
+            raise
+        except ReporterError as exc:
+            raise FolderFailed(f"cannot find or create the ACC folder {'/'.join(p.acc_path)} ({one_line(str(exc))}); "
+                               "stopped: no file can go there") from None
 
     async def _file_one(self, p: Planned) -> None:
         if p.action == SKIP:
@@ -172,7 +234,7 @@ class Filer:
                 self._record(p, rec.folder_id, rec.storage_id, p.remote.item_id, p.remote.tip_id,
                              p.remote.tip_number)
             return
-        folder_id = await self.folders.ensure(p.acc_path)
+        folder_id = await self._ensure(p)
         storage = p.reuse.storage_id if p.reuse and p.reuse.folder_id == folder_id else None
         if storage is None:
             storage = await self._upload(folder_id, p)
@@ -195,37 +257,25 @@ class Filer:
             folder_path="/".join(p.acc_path), sha256=p.sha256, bytes=p.size, storage_id=storage,
             state=FILED if item and version else UPLOADED, item_id=item, version_id=version,
             version_number=number, filed_at=format_iso(datetime.now(UTC)))
-        write_acc_records(self.folder, self.records)
+        self.failures.pop(p.path, None)
+        write_acc_records(self.folder, self.records, self.failures)
 
-    def _bytes(self, p: Planned) -> bytes:
-        if p.path == MANIFEST:
-            data = filing_copy(self.folder)
-        else:
-            entry = next(e for e in filed_entries(self.manifest) if e.path == p.path)
-            data = self._read(entry)
-        if sha256_bytes(data) != p.sha256:  # changed while this run was going
-            raise refusal(self.folder, FileProblem(p.path, "changed", changed=True))
-        return data
+    def _failed(self, p: Planned) -> None:
+        self.failures[p.path] = failure_json(p.error or "", "/".join(p.acc_path), self.target.project_id,
+                                             format_iso(datetime.now(UTC)))
+        write_acc_records(self.folder, self.records, self.failures)
 
     async def _upload(self, folder_id: str, p: Planned) -> str:
-        """Storage, signed URLs, the PUTs and the completion; the storage id."""
-        data = self._bytes(p)
-        project = self.target.project_id
-        storage = await _post(lambda: self.dm.create_storage(project, folder_id, p.name))
-        try:
-            bucket, key = parse_storage_urn(storage.data.id or "")
-        except ValueError:
-            raise ServerError(f"ACC Docs answered the storage for {p.name} with an unusable id") from None
-        parts = [data[i : i + self.part_size] for i in range(0, len(data), self.part_size)] or [b""]
-        upload_key: str | None = None
-        for first in range(0, len(parts), MAX_SIGNED_PARTS):
-            batch = parts[first : first + MAX_SIGNED_PARTS]
-            signed = await self.dm.signed_upload(bucket, key, first + 1, len(batch), upload_key)
-            upload_key = upload_key or signed.uploadKey
-            await self.s3.put_parts(signed.urls, batch)
-        assert upload_key is not None
-        await _post(lambda: self.dm.complete_upload(bucket, key, upload_key))
-        return storage.data.id or ""
+        """The file's bytes into ACC storage, streamed from disk (``acc_upload``); the storage id."""
+        where = str(self.folder / p.path)
+        if p.source is None:  # the manifest: its filing copy, small, made now
+            data = filing_copy(self.folder)
+            if sha256_bytes(data) != p.sha256:  # a build rewrote it while this run was going
+                raise refusal(self.folder, FileProblem(p.path, "changed", changed=True))
+            up = Upload(p.name, where, p.sha256, p.size, data=data)
+        else:
+            up = Upload(p.name, where, p.sha256, p.size, path=p.source)
+        return await upload(self.dm, self.s3, self.target.project_id, folder_id, up, part_size=self.part_size)
 
     async def _attach(self, folder_id: str, p: Planned, storage: str) -> tuple[str, str, int | None]:
         """(item, version, version number): a new item, or a new version of the one of that name."""
@@ -239,7 +289,7 @@ class Filer:
                 if found and found.storage_id == storage else None
 
         try:
-            made = await _post(lambda: self.dm.create_item(project, folder_id, p.name, storage), look)
+            made = await post_looking(lambda: self.dm.create_item(project, folder_id, p.name, storage), look)
         except Conflict:  # an item of that name appeared since the plan: version it
             found = (await self.folders.items(folder_id, fresh=True)).get(p.name.casefold())
             if found is None:
@@ -263,26 +313,10 @@ class Filer:
             ref = tip.related("storage") if tip else None
             return (item, tip.id or "", tip.attributes.versionNumber) if tip and ref and ref.id == storage else None
 
-        made = await _post(lambda: self.dm.create_version(project, item, name, storage), look)
+        made = await post_looking(lambda: self.dm.create_version(project, item, name, storage), look)
         if isinstance(made, tuple):
             return made
         return item, made.data.id or "", made.data.attributes.versionNumber
-
-
-async def _post(action: Callable[[], Awaitable[T]], look: Callable[[], Awaitable[Any]] | None = None) -> Any:
-    """``action()``; after a server error or a lost answer, ``look()`` (when given) says whether it
-    took effect (its answer is returned) before the POST is tried again."""
-    for attempt in range(POST_ATTEMPTS):
-        try:
-            return await action()
-        except ServerError:
-            if attempt == POST_ATTEMPTS - 1:
-                raise
-            if look is not None:
-                found = await look()
-                if found is not None:
-                    return found
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass
@@ -298,15 +332,17 @@ class FilingRequest:
 
 
 async def file_folder(request: FilingRequest, tokens: TokenProvider, *, say: Callable[[str], None] = print,
+                      fail: Callable[[str], None] | None = None,
                       transport: httpx.AsyncBaseTransport | None = None,
                       s3_transport: httpx.AsyncBaseTransport | None = None,
                       limits: Limits | None = None) -> FilingOutcome:
-    """Plan, and (unless ``dry_run``) file, one built folder; ``say`` gets one line per file."""
+    """Plan, and (unless ``dry_run``) file, one built folder; ``say`` gets one line per file filed,
+    ``fail`` (default ``say``) one per file that failed (the others are still filed)."""
     manifest = read_manifest(request.folder)
     async with AccLinksClient(bc_root_url(request.bc_base_url), tokens, transport=transport, limits=limits) as bc, \
             DataManagementClient(aps_base_url(request.aps_base_url), tokens, transport=transport,
                                  limits=limits) as dm, \
-            SignedUploader(transport=s3_transport) as s3:
+            _uploader(s3_transport, limits) as s3:
         target = await resolve_target(manifest, request.folder, bc, hub=request.hub, project=request.project,
                                       template=request.folder_template)
         filer = Filer(request.folder, manifest, target, dm, s3, part_size=request.part_size)
@@ -318,6 +354,14 @@ async def file_folder(request: FilingRequest, tokens: TokenProvider, *, say: Cal
             for p in outcome.planned:
                 say(p.line(dry_run=True))
             return outcome
-        await filer.file(outcome.planned, say)
+        await filer.file(outcome.planned, say, fail)
         outcome.created_folders = list(filer.folders.created)
         return outcome
+
+
+def _uploader(transport: httpx.AsyncBaseTransport | None, limits: Limits | None) -> SignedUploader:
+    """The S3 client, with the APS calls' retry policy (its timeout stays longer: a part is big)."""
+    if limits is None:
+        return SignedUploader(transport=transport)
+    return SignedUploader(transport=transport, max_retries=limits.max_retries, backoff_base=limits.backoff_base,
+                          retry_cap=limits.retry_cap_seconds)

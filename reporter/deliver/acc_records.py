@@ -8,6 +8,10 @@ Input: the ids Data Management answered for a file (or the manifest's JSON of th
                   "storageId", "itemId", "versionId", "versionNumber", "sha256", "bytes",
                   "filedAt", "state": "filed" | "uploaded"}}
 
+and ``accFilingErrors``: ``{"<path>": {"error", "failedAt", "folderPath", "projectId"}}``, the files
+the last ``reporter file`` run could not file (one-line reasons; a file's entry goes once it is
+filed).
+
 ``state`` "uploaded": the bytes are stored and the upload finished but no item/version points at
 them yet (a run killed there); the next run reuses the storage when the SHA-256 still matches.
 ``sha256`` is the hash of the bytes uploaded (for ``manifest.json`` itself: of its filing copy).
@@ -87,3 +91,8 @@ def records_from_json(obj: Any) -> dict[str, AccRecord]:
 
 def records_to_json(records: dict[str, AccRecord]) -> dict[str, Any]:
     return {path: records[path].to_json() for path in sorted(records)}
+
+
+def failure_json(error: str, folder_path: str, project_id: str, failed_at: str) -> dict[str, Any]:
+    """One ``accFilingErrors`` entry."""
+    return {"error": error, "failedAt": failed_at, "folderPath": folder_path, "projectId": project_id}

@@ -3,12 +3,13 @@
 Input: a folder, and the typed items a run produced. Output: ``manifest.json`` written atomically,
 read back as typed ``Manifest`` / ``Item`` / ``FileEntry`` values, and the one verified-file
 reader (``read_verified``: a listed file, inside the folder, with its listed size and SHA-256)
-that ``verify``, ``send`` and the redacted re-render share. No other module knows the JSON shape::
+that ``verify``, ``send`` and the redacted re-render share (``check_verified``: the same check,
+streamed, for files too big to hold: ``verify`` and ``reporter file``). No other module knows the JSON shape::
 
     {"generatedAt", "reporterVersion", "build": {...}, "leveling": {"path", "sha256", "bytes"},
      "items": [{"input", "companyId", "companyName", "status": "ok"|"error", "error",
                 "files": {"pdf": {"path", "sha256", "bytes"}, ...}, "source", "sourceRecord",
-                "verdict", "qualificationStatus", "flagCounts", "topFlags", "warnings",
+                "sideRecords": {"financials": {"path", "sha256", "bytes"}, "flags": {...}}, "verdict", "qualificationStatus", "flagCounts", "topFlags", "warnings",
                 "fromEarlierRun", "refreshError"}],
      "accFiling": {"<path>": {...}},   # reporter.deliver.acc_records
      "bidPackages": [{"id", "name", "number", "projectId", "projectName", "currency", "bidsDueAt",
@@ -38,15 +39,21 @@ from reporter import __version__
 from reporter.dates import format_iso
 from reporter.deliver.acc_records import AccRecord, records_from_json, records_to_json
 from reporter.deliver.manifest_bids import BidPackageEntry  # re-exported: part of the manifest
+from reporter.deliver.manifest_files import MANIFEST as MANIFEST  # re-exported, as the next six
+from reporter.deliver.manifest_files import FileProblem as FileProblem
+from reporter.deliver.manifest_files import check_verified as check_verified
+from reporter.deliver.manifest_files import file_sha256 as file_sha256
+from reporter.deliver.manifest_files import read_verified as read_verified
+from reporter.deliver.manifest_files import refusal as refusal
+from reporter.deliver.manifest_files import verified_path as verified_path
 from reporter.errors import DeliveryError
 from reporter.fsio import atomic_write, inside, sha256_bytes
 
-MANIFEST = "manifest.json"
 STATUS_OK = "ok"
 STATUS_ERROR = "error"
 
 _ITEM_KEYS = (
-    "input", "companyId", "companyName", "status", "error", "files", "source", "sourceRecord", "verdict",
+    "input", "companyId", "companyName", "status", "error", "files", "source", "sourceRecord", "sideRecords", "verdict",
     "qualificationStatus", "flagCounts", "topFlags", "warnings", "fromEarlierRun", "refreshError",
 )
 _TOP_KEYS = ("generatedAt", "reporterVersion", "build", "leveling", "items", "accFiling", "bidPackages", "bidLeveling",
@@ -99,6 +106,7 @@ class Item:
     files: dict[str, FileEntry] = field(default_factory=dict)
     source: dict[str, Any] | None = None  # fingerprint: updatedAt, sha256 of the record, settings hash
     source_record: FileEntry | None = None  # the record as received, kept in sources/
+    side_records: dict[str, FileEntry] = field(default_factory=dict)  # its financials/flags kept in sources/
     verdict: str | None = None
     qualification_status: str | None = None
     flag_counts: dict[str, int] | None = None
@@ -120,12 +128,14 @@ class Item:
         return replace(self, status=STATUS_ERROR, error=error)
 
     def entries(self) -> list[FileEntry]:
-        """Its packet files, then its kept source record."""
-        return [*self.files.values(), *([self.source_record] if self.source_record else [])]
+        """Its packet files, then its kept source record and side records (financials, flags)."""
+        return [*self.files.values(), *([self.source_record] if self.source_record else []),
+                *self.side_records.values()]
 
     def names(self) -> set[str]:
         """The base names (lower case) its files use: taken in the folder while it is listed."""
-        return {s for s in (e.stem for e in self.entries()) if s}
+        named = [*self.files.values(), *([self.source_record] if self.source_record else [])]
+        return {s for s in (e.stem for e in named) if s}
 
     def stem(self) -> str | None:
         """Its files' base name as written (any of them: formats may differ between runs)."""
@@ -141,6 +151,7 @@ class Item:
         optional = {
             "source": self.source,
             "sourceRecord": self.source_record.to_json() if self.source_record else None,
+            "sideRecords": {k: e.to_json() for k, e in self.side_records.items()} or None,
             "verdict": self.verdict, "qualificationStatus": self.qualification_status,
             "flagCounts": self.flag_counts, "topFlags": self.top_flags, "warnings": self.warnings,
             "fromEarlierRun": True if self.from_earlier_run else None, "refreshError": self.refresh_error,
@@ -156,6 +167,9 @@ class Item:
         files = obj.get("files") if obj.get("files") is not None else {}
         if not isinstance(files, dict):
             raise DeliveryError(f"{where}.files: expected an object of file entries, got {type(files).__name__}")
+        side = obj.get("sideRecords") if obj.get("sideRecords") is not None else {}
+        if not isinstance(side, dict):
+            raise DeliveryError(f"{where}.sideRecords: expected an object of file entries, got {type(side).__name__}")
         for k in ("input", "companyId", "companyName", "status", "error", "verdict", "qualificationStatus", "refreshError"):
             v = obj.get(k)
             if v is not None and not isinstance(v, str):
@@ -169,6 +183,7 @@ class Item:
             files={str(k): FileEntry.from_json(v) for k, v in files.items()},
             source=obj.get("source"),
             source_record=FileEntry.from_json(obj["sourceRecord"]) if obj.get("sourceRecord") else None,
+            side_records={str(k): FileEntry.from_json(v) for k, v in side.items()},
             verdict=obj.get("verdict"), qualification_status=obj.get("qualificationStatus"),
             flag_counts=obj.get("flagCounts"), top_flags=obj.get("topFlags"), warnings=obj.get("warnings"),
             from_earlier_run=obj.get("fromEarlierRun") is True, refresh_error=obj.get("refreshError"),
@@ -278,7 +293,12 @@ def previous_items(out_dir: Path) -> dict[str, Item]:
 
 
 def unchanged(prev: Item | None, fingerprint: dict[str, Any], out_dir: Path) -> bool:
-    return prev is not None and prev.source == fingerprint and files_intact(prev, out_dir)
+    """Can ``prev``'s packet stand for this record? Its fingerprint and files are as listed -- and a
+    packet built with side files (financials, flags) by a version that did not list them is built
+    again, so that every file it keeps in ``sources/`` becomes listed and checked."""
+    if prev is None or prev.source != fingerprint or not files_intact(prev, out_dir):
+        return False
+    return not (fingerprint.get("side") and not prev.side_records)
 
 
 def files_intact(item: Item, out_dir: Path) -> bool:
@@ -296,65 +316,13 @@ def files_intact(item: Item, out_dir: Path) -> bool:
     return True
 
 
-class FileProblem(DeliveryError):
-    """A listed file that is not what the manifest says. ``rel`` is the listed path, ``problem``
-    the reason (``missing``, ``path leaves the folder``...); the message is ``rel: problem``."""
-
-    def __init__(self, rel: Any, problem: str, *, outside: bool = False, changed: bool = False) -> None:
-        self.rel, self.problem, self.outside, self.changed = rel, problem, outside, changed
-        super().__init__(f"{rel}: {problem}" if isinstance(rel, str) and rel else f"{rel!r}: {problem}")
-
-
-def read_verified(folder: Path, entry: FileEntry) -> bytes:
-    """The bytes of a listed file, read only when its path stays inside ``folder`` (no ``..``, no
-    absolute path, no symlink out) and checked against its listed size and SHA-256; else
-    ``FileProblem``. A hand-edited or hostile manifest cannot make a caller read a file from
-    elsewhere."""
-    rel = entry.path
-    target = inside(folder, rel)
-    if target is None:
-        if isinstance(rel, str) and rel:
-            raise FileProblem(rel, "path leaves the folder", outside=True)
-        raise FileProblem(rel, "not a file entry", outside=True)
-    try:
-        data = target.read_bytes()
-    except FileNotFoundError:
-        raise FileProblem(rel, "missing") from None
-    except OSError as exc:
-        raise FileProblem(rel, f"cannot be read ({exc.strerror or exc})") from None
-    if len(data) != entry.bytes:
-        raise FileProblem(rel, f"size {len(data)} bytes, manifest says {entry.bytes}", changed=True)
-    if sha256_bytes(data) != entry.sha256:
-        raise FileProblem(rel, "SHA-256 differs from the manifest (file changed)", changed=True)
-    return data
-
-
-def verified_path(folder: Path, entry: FileEntry) -> Path:
-    """The path of a listed file after ``read_verified`` accepted it."""
-    read_verified(folder, entry)
-    path = inside(folder, entry.path)
-    assert path is not None
-    return path
-
-
-def refusal(folder: Path, problem: FileProblem) -> DeliveryError:
-    """``problem`` worded for a command that would mail or re-render the file: one line naming it."""
-    if problem.outside:
-        return DeliveryError(f"{Path(folder) / MANIFEST}: {problem.rel!r} is not a file inside the folder; refusing to use it")
-    where = Path(folder) / str(problem.rel)
-    if problem.changed:
-        return DeliveryError(f"{where}: changed since it was built (checksum differs from the manifest); "
-                             "rebuild or run 'reporter verify'")
-    return DeliveryError(f"{where}: listed in the manifest but {problem.problem}")
-
-
 def files_verified(item: Item, out_dir: Path) -> bool:
     """Are the item's files all there with their listed SHA-256 (not only their sizes)?"""
     if not item.files:
         return False
     try:
         for entry in item.entries():
-            read_verified(out_dir, entry)
+            check_verified(out_dir, entry)
     except FileProblem:
         return False
     return True

@@ -3,8 +3,10 @@
 Input: a built folder (or a ``Manifest``) and ``AccRecord`` values. Output: ``filed_entries`` (the
 files ``reporter file`` puts in ACC Docs), ``filing_copy`` (the manifest as filed: without
 ``accFiling``, so recording a filing does not change what was filed), ``write_acc_records``
-(rewrites only ``accFiling``, every other key as it was, ``generatedAt`` too), ``previous_acc`` and
-``carried_acc`` (a rebuild keeps the records of the files it still lists).
+(rewrites only ``accFiling`` and ``accFilingErrors``, every other key as it was, ``generatedAt``
+too), ``acc_failures`` (the files the last filing could not file), ``previous_acc`` and
+``carried_acc`` (a rebuild keeps the records of the files it still lists; not the failures: the
+next filing tries every file that is not filed anyway).
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from reporter.deliver.manifest import ACC_KEY, MANIFEST, FileEntry, Manifest, re
 from reporter.errors import DeliveryError
 from reporter.fsio import atomic_write
 
+ACC_ERRORS_KEY = "accFilingErrors"
+
+
+class RecordsNotWritten(DeliveryError):
+    """The manifest could not take a filing record (disk full, read-only folder): filing stops, since
+    nothing it did after that could be remembered."""
+
 
 def filed_entries(manifest: Manifest) -> list[FileEntry]:
     """The files ``reporter file`` puts in ACC Docs: every packet file of every ``ok`` item, the
@@ -28,7 +37,7 @@ def filed_entries(manifest: Manifest) -> list[FileEntry]:
     if manifest.leveling:
         found.append(manifest.leveling)
     doc = manifest.to_json()
-    for key in ("items", "leveling", "build", ACC_KEY):
+    for key in ("items", "leveling", "build", ACC_KEY, ACC_ERRORS_KEY):
         doc.pop(key, None)
     found += _entries_in(doc, 0)
     seen: set[Any] = set()
@@ -63,25 +72,42 @@ def _raw_manifest(folder: Path) -> dict[str, Any]:
 
 
 def filing_copy(folder: Path) -> bytes:
-    """``manifest.json`` as filed into ACC Docs: every key but ``accFiling``, so the copy (and its
-    SHA-256) changes only when a build changes the folder, not when a filing is recorded."""
+    """``manifest.json`` as filed into ACC Docs: every key but ``accFiling`` and ``accFilingErrors``,
+    so the copy (and its SHA-256) changes only when a build changes the folder, not when a filing is
+    recorded."""
     doc = _raw_manifest(folder)
     doc.pop(ACC_KEY, None)
+    doc.pop(ACC_ERRORS_KEY, None)
     return _manifest_bytes(doc)
 
 
-def write_acc_records(folder: Path, records: dict[str, AccRecord]) -> None:
-    """Rewrite ``accFiling`` only (atomically; every other key as it was, ``generatedAt`` too);
-    ``DeliveryError`` naming the path on an OS error."""
+def write_acc_records(folder: Path, records: dict[str, AccRecord],
+                      failures: dict[str, dict[str, Any]] | None = None) -> None:
+    """Rewrite ``accFiling`` (and, when ``failures`` is given, ``accFilingErrors``) only
+    (atomically; every other key as it was, ``generatedAt`` too); ``DeliveryError`` naming the path
+    on an OS error."""
     path = Path(folder) / MANIFEST
     doc = _raw_manifest(folder)
     doc.pop(ACC_KEY, None)
     if records:
         doc[ACC_KEY] = records_to_json(records)
+    if failures is not None:
+        doc.pop(ACC_ERRORS_KEY, None)
+        if failures:
+            doc[ACC_ERRORS_KEY] = {k: failures[k] for k in sorted(failures)}
     try:
         atomic_write(path, _manifest_bytes(doc))
     except OSError as exc:
-        raise DeliveryError(f"{path}: cannot write the manifest ({exc.strerror or exc})") from None
+        raise RecordsNotWritten(f"{path}: cannot write the manifest ({exc.strerror or exc}); filing stopped, "
+                                "what was filed is in ACC and is found again by the next run") from None
+
+
+def acc_failures(manifest: Manifest) -> dict[str, dict[str, Any]]:
+    """``accFilingErrors``: the files the last filing run could not file, by path (malformed entries dropped)."""
+    raw = manifest.extra.get(ACC_ERRORS_KEY)
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, dict)}
 
 
 def previous_acc(out_dir: Path) -> dict[str, AccRecord]:

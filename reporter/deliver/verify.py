@@ -2,7 +2,10 @@
 
 Input: a folder with ``manifest.json``. Output: a list of problems (missing file, size or SHA-256
 differs, a path outside the folder, a file listed twice); empty when every listed file is intact.
-Every listed file is checked: those of failed items and of items kept from an earlier run too.
+Every listed file is checked: those of failed items and of items kept from an earlier run too, and
+the source files kept in ``sources/`` (each record, its financials and flags side records, a bid
+package's BuildingConnected bodies). A manifest of an older version, without side records, still
+verifies (its side files get the "not listed" note). Each file is hashed a block at a time.
 ``unlisted_files`` names the folder's files the manifest does not list (stale packets of an
 earlier naming, files put there by hand): worth a note, not a failure.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reporter.deliver.manifest import MANIFEST, FileProblem, Manifest, read_manifest, read_verified
+from reporter.deliver.manifest import MANIFEST, FileProblem, Manifest, check_verified, read_manifest
 from reporter.fsio import inside
 
 
@@ -30,7 +33,7 @@ def verify_folder(folder: Path, manifest: Manifest | None = None) -> tuple[int, 
             if seen[target] > 1:
                 continue
         try:
-            read_verified(folder, e)
+            check_verified(folder, e)
         except FileProblem as exc:
             problems.append(str(exc))
     return len(entries), problems

@@ -21,7 +21,13 @@ Behaviour:
   POST without ``data:write``/``data:create`` -> 403. DM POSTs need ``Content-Type:
   application/vnd.api+json`` (else 415). Unknown hub/project/folder/item/object -> 404.
 - The S3 host answers ``PUT`` of a known part URL with 200 and an ``ETag``; it REJECTS (403) and
-  records any request that carries an ``Authorization`` header (``s3.rejected``).
+  records any request that carries an ``Authorization`` header (``s3.rejected``), and a chunked PUT
+  without ``Content-Length`` (411), as S3 does. It reads each body a block at a time and counts
+  it (``s3.part_bytes``: the bytes of each PUT). With ``spool_dir`` the parts (and, once completed,
+  each object: ``objects[urn]["path"]``) are kept in files there instead of in memory, so a test can
+  file a few hundred MiB and measure the client's memory; every completed object has ``sha256`` and
+  ``size``. ``s3.fail`` (regex on the object key -> status) answers that status to every PUT of
+  matching objects.
 
 Faults (``fake.faults``): ``rate_429`` (+ ``Retry-After``), ``rate_500``, ``fault_paths`` (regex), and
 ``script`` (next outcomes on the API host: ``"ok" "429" "500" "503" "drop"`` -- dropped before
@@ -35,6 +41,7 @@ is killed mid-request). ``seed_orphan_upload`` sets up a run killed between stor
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -43,9 +50,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from tests.fakes.aps_data_s3 import FakeS3
 from tests.fakes.aps_data_views import (
     JSONAPI,
     ContentsQueryError,
@@ -77,43 +86,12 @@ class _Answer(Exception):
         self.body = {"jsonapi": JSONAPI, "errors": [{"status": str(status), "detail": detail}]}
 
 
-class FakeS3:
-    """The host signed URLs point at: accepts part PUTs without auth, rejects any Authorization."""
-
-    def __init__(self, owner: FakeApsData) -> None:
-        self.owner = owner
-        self.requests: list[RecordedRequest] = []
-        self.rejected: list[RecordedRequest] = []
-        self._server: Any = None
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def handle(self, h: BaseHTTPRequestHandler) -> None:
-        parts = urlsplit(h.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        rec = RecordedRequest(h.command, parts.path, query, {k.lower(): v for k, v in h.headers.items()}, time.time())
-        body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
-        with self.owner.lock:
-            self.requests.append(rec)
-            if "authorization" in rec.headers:
-                self.rejected.append(rec)
-                rec.status = 403
-            elif h.command != "PUT":
-                rec.status = 405
-            else:
-                rec.status = self.owner._store_part(query, body)
-        _respond(h, rec.status, {} if rec.status == 200 else {"error": "AccessDenied" if rec.status == 403 else
-                                                                   "bad part"},
-                 {"ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, str(len(body))).hex}"'} if rec.status == 200 else {})
-
-
 class FakeApsData:
     """The fake APS host; a context manager (``start``/``stop`` also work)."""
 
     def __init__(self, *, tokens: dict[str, frozenset[str]] | None = None, faults: ApsFaults | None = None,
-                 contents_page_limit: int = 200) -> None:
+                 contents_page_limit: int = 200, spool_dir: Path | None = None) -> None:
+        self.spool_dir = spool_dir
         self.tokens = tokens if tokens is not None else {DEFAULT_TOKEN: FULL_SCOPES,
                                                          READ_ONLY_TOKEN: frozenset({"data:read"})}
         self.faults = faults or ApsFaults()
@@ -149,7 +127,8 @@ class FakeApsData:
         the upload completed, but no item or version refers to it. Returns the storage urn."""
         with self.lock:
             urn = self._new_storage(project_id, folder, name)
-            self.objects[urn].update(data=data, completed=True)
+            self.objects[urn].update(data=data, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                                     completed=True)
         return urn
 
     def start(self) -> FakeApsData:
@@ -405,7 +384,7 @@ class FakeApsData:
         return 200, {"uploadKey": key, "uploadExpiration": "2026-11-28T18:00:00Z",
                      "urlExpiration": "2026-11-28T17:02:00Z", "urls": urls}
 
-    def _store_part(self, query: dict[str, str], body: bytes) -> int:
+    def _store_part(self, query: dict[str, str], body: bytes | Path) -> int:
         upload = self.uploads.get(query.get("uploadId", ""))
         try:
             n = int(query.get("partNumber", ""))
@@ -427,9 +406,21 @@ class FakeApsData:
         missing = [n for n in range(1, upload["count"] + 1) if n not in upload["parts"]]
         if missing:
             raise _Answer(400, f"parts not uploaded: {missing}")
-        data = b"".join(upload["parts"][n] for n in range(1, upload["count"] + 1))
         obj = self.objects[urn]
-        obj.update(data=data, completed=True)
-        return 200, {"bucketKey": obj["bucket"], "objectId": urn, "objectKey": obj["key"], "size": len(data),
+        pieces = [upload["parts"][n] for n in range(1, upload["count"] + 1)]
+        if self.spool_dir is not None:  # concatenated on disk, a block at a time
+            path, digest, size = self.spool_dir / f"{obj['key']}.object", hashlib.sha256(), 0
+            with open(path, "wb") as out:
+                for piece in pieces:
+                    with open(piece, "rb") as fh:
+                        while block := fh.read(1 << 20):
+                            digest.update(block)
+                            size += len(block)
+                            out.write(block)
+            obj.update(data=None, path=path, sha256=digest.hexdigest(), size=size, completed=True)
+        else:
+            data = b"".join(pieces)
+            obj.update(data=data, sha256=hashlib.sha256(data).hexdigest(), size=len(data), completed=True)
+        return 200, {"bucketKey": obj["bucket"], "objectId": urn, "objectKey": obj["key"], "size": obj["size"],
                      "contentType": "application/octet-stream",
                      "location": f"{self.base_url}/oss/v2/buckets/{obj['bucket']}/objects/{quote(obj['key'])}"}

@@ -66,7 +66,7 @@ def version_view(fake: FakeApsData, urn: str) -> dict[str, Any]:
     v = fake.versions[urn]
     return {"type": "versions", "id": urn, "attributes": {
         "name": v["name"], "displayName": v["name"], "versionNumber": v["number"], "createTime": STAMP,
-        "storageSize": len(fake.objects[v["storage"]]["data"] or b""),
+        "storageSize": fake.objects[v["storage"]].get("size", 0),
         "fileType": v["name"].rsplit(".", 1)[-1].lower(),
         "extension": {"type": "versions:autodesk.bim360:File", "version": "1.0"}},
         "relationships": {"item": {"data": {"type": "items", "id": v["item"]}},
