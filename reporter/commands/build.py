@@ -45,7 +45,8 @@ def add_report_options(p) -> None:
     r.add_argument("--style", metavar="FILE", help="extra CSS applied after the bundled styles")
     r.add_argument("--templates", metavar="DIR",
                    help="folder of Jinja templates that replace the bundled ones of the same name "
-                   "(packet.html.j2, page_one.html.j2, macros.html.j2, sections/<key>.html.j2)")
+                   "(packet.html.j2, page_one.html.j2, macros.html.j2, sections/<key>.html.j2; "
+                   "award.html.j2 for a bid package's award recommendation)")
 
 
 def register(sub, common) -> None:
