@@ -2,7 +2,8 @@
 
 Input: CLI options (``INPUT`` files, ``--company``/``--ids-file``/``--all`` with filters).
 Output: files in ``--out`` with ``manifest.json``; exit status 0 (all built or unchanged),
-1 (some failed), 2 (usage error).
+1 (some failed), 2 (usage error). A plain build into a folder a bid-package build made builds each
+bidder with its own bid as the award (``reporter.batch_bid_prices.kept_bid_config``).
 """
 
 from __future__ import annotations
@@ -88,9 +89,14 @@ def run(args) -> int:
         raise UsageError("build: a bid package chooses the companies; leave out --company/--ids-file/--all")
     packages = package_data_from_args(args) if wants_bid_packages(args) else None
     if packages is not None:  # imported here, not at the top: the award PDF and bid-leveling workbook need openpyxl
-        from reporter.bid_batch import bid_config, build_bid_packages
+        from reporter.batch_bid_prices import bid_config
+        from reporter.bid_batch import build_bid_packages
 
         config = bid_config(packages, config)
+    else:  # into a folder a bid-package build made: each bidder keeps its own bid as the award
+        from reporter.batch_bid_prices import kept_bid_config
+
+        config = kept_bid_config(config)
     names = NamePattern.for_config(config, args.name_pattern)
     request = None if packages is not None else api_request_from_args(args, required=False)
     if not args.inputs and request is None and packages is None:
@@ -122,3 +128,4 @@ def run(args) -> int:
         return 1
     log.info("%s", summary)
     return 0
+

@@ -42,7 +42,6 @@ def register(sub, common) -> None:
 def run(args) -> int:
     bid = bool(args.bid_packages or args.bc_projects)
     request = None if bid else api_request_from_args(args)
-    assert bid or request is not None
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is a file, expected a folder")
@@ -51,7 +50,9 @@ def run(args) -> int:
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
     with FolderLock(out):  # one run per folder, as for build: no build cleans up our .part files
-        return run_fetch(args) if bid else _fetch_records(args, request, out)
+        if request is None:
+            return run_fetch(args)
+        return _fetch_records(args, request, out)
 
 
 def _fetch_records(args, request: ApiRequest, out: Path) -> int:
