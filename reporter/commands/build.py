@@ -2,8 +2,9 @@
 
 Input: CLI options (``INPUT`` files, ``--company``/``--ids-file``/``--all`` with filters).
 Output: files in ``--out`` with ``manifest.json``; exit status 0 (all built or unchanged),
-1 (some failed), 2 (usage error). A plain build into a folder a bid-package build made builds each
-bidder with its own bid as the award (``reporter.batch_bid_prices.kept_bid_config``).
+1 (some failed), 2 (usage error). A plain build into a folder a bid-package build made keeps the
+folder's bid data (``reporter.batch_bid_prices.kept_bid_config``, ``deliver.manifest_bids_kept``)
+and notes each award recommendation that a rebuilt packet has made out of date.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def run(args) -> int:
             pool.shutdown(cancel_futures=True)
     if request is not None and outcome.ok:
         request.mark_success()
+    if packages is None:
+        _say_outdated_awards(config.out_dir)
     summary = outcome.summary(config.out_dir)
     if outcome.failures() or outcome.manifest_error:
         log.warning("%s", summary)
@@ -129,3 +132,17 @@ def run(args) -> int:
     log.info("%s", summary)
     return 0
 
+
+def _say_outdated_awards(out_dir) -> None:
+    """After a plain build into a bid-package folder: a note per award recommendation made before a
+    bidder's packet was rebuilt (the award keeps what it showed; a bid-package build refreshes it)."""
+    from reporter.deliver.manifest import read_manifest
+    from reporter.deliver.manifest_bids_kept import outdated_awards
+    from reporter.errors import DeliveryError
+
+    try:
+        manifest = read_manifest(out_dir)
+    except DeliveryError:
+        return
+    for line in outdated_awards(manifest):
+        log.warning("note: %s", line)
