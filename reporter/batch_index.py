@@ -4,7 +4,9 @@ Input: the folder's earlier manifest items and each finished item of this run. O
 ``manifest.json`` rewritten at most every ``interval`` seconds during the run and at the end, so a
 run killed at any point leaves a manifest that says what is done. Earlier packets this run did not
 reach stay listed (``fromEarlierRun``); an earlier ``ok`` packet whose refresh failed in this run
-stays listed too, intact, with the failure beside it (``refreshError``).
+stays listed too, intact, with the failure beside it (``refreshError``). The folder's bid-package
+records (``bidPackages``, the award recommendations...) stay listed while their files are intact
+(``reporter.deliver.manifest_bids_kept``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from reporter.deliver.manifest import (
     write_manifest,
 )
 from reporter.deliver.manifest_acc import carried_acc, previous_acc
+from reporter.deliver.manifest_bids_kept import carry_bids, previous_bids
 from reporter.errors import DeliveryError
 
 
@@ -34,6 +37,7 @@ class RunIndex:
         self.interval = interval
         self.earlier: dict[str, Item] = previous_items(out_dir)
         self.earlier_acc = previous_acc(out_dir)  # ``reporter file`` records, kept for the files still listed
+        self.earlier_bids = previous_bids(out_dir)  # a bid-package build's award decision, kept while intact
         self.items: list[tuple[int, Item]] = []
         self.started: set[str] = set()  # companies handed to a worker: their earlier files may be replaced
         self.last_write = 0.0
@@ -78,6 +82,7 @@ class RunIndex:
         later write may well succeed); the final write raises it."""
         try:
             manifest = Manifest(items=items, build=self.build, leveling=leveling)
+            carry_bids(self.earlier_bids, manifest)
             manifest.acc_filing = carried_acc(self.earlier_acc, manifest)
             write_manifest(self.out_dir, manifest)
         except DeliveryError as exc:

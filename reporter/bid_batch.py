@@ -1,25 +1,27 @@
 """Batch: BuildingConnected bid packages to packets, ``bid-leveling.xlsx`` and award recommendations.
 
 Input: ``PackageData`` (fetched or saved: ``reporter.api.bid_package``), a ``BuildConfig`` and the
-batch options. Output: one packet per bidder company (``run_batch``), each built with that
-bidder's own price as the award value in the project's currency (``BuildConfig.record_contexts``);
-``DIR/bid-leveling.xlsx``; ``DIR/<package>_award-recommendation.pdf`` per package; and
-``manifest.json``'s ``bidPackages`` (every invite once), ``bidLeveling`` and ``awardRecommendations``.
+batch options. Output: one packet per bidder company (``run_batch``), built with that bidder's
+own price as the award value in the project's currency (``reporter.batch_bid_prices``: a company
+on several packages gets one packet whose award is the sum of its bids); ``DIR/bid-leveling.xlsx``;
+``DIR/<package>_award-recommendation.pdf`` per package; and ``manifest.json``'s ``bidPackages``
+(every invite once), ``bidLeveling`` and ``awardRecommendations``. Each package's rows read that
+package's bid alone: for a company on several packages, a transform-only report per package.
 Returns the ``BatchOutcome`` with the ``PackageView``s.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.api.bid_package import PackageData
 from reporter.batch import BatchOutcome, run_batch
-from reporter.batch_task import SOURCES_DIR
+from reporter.batch_bid_prices import bid_config, package_configs
+from reporter.batch_task import SOURCES_DIR, report_only
 from reporter.config import BuildConfig
-from reporter.dates import format_iso, parse_api_datetime
+from reporter.dates import format_iso
 from reporter.deliver.files import slugify as slug
 from reporter.deliver.manifest import (
     FileEntry,
@@ -43,43 +45,6 @@ class BidOutcome:
     views: list[PackageView] = field(default_factory=list)
 
 
-def _dates(text: Any) -> Any:
-    moment = parse_api_datetime(text) if isinstance(text, str) and text else None
-    return moment.date() if moment else None
-
-
-def bid_config(packages: list[PackageData], config: BuildConfig) -> BuildConfig:
-    """``config`` with each bidder's own context: its price as the award, in the project's currency;
-    project name, number and end from BuildingConnected unless the command line gave them."""
-    given = config.context.project
-    first = packages[0].project if packages else {}
-    base = replace(given, name=given.name or first.get("name"), number=given.number or first.get("number"),
-                   end=given.end or _dates(first.get("endsAt")))
-    contexts: dict[str, Any] = {}
-    for data in packages:
-        proj = data.project
-        project = replace(given, name=given.name or proj.get("name"), number=given.number or proj.get("number"),
-                          end=given.end or _dates(proj.get("endsAt")))
-        ccy = config.context.report_currency or proj.get("defaultCurrency") or None
-        prices = {}
-        for bid in data.bids:
-            price = bid.get("leveledTotal") if bid.get("leveledTotal") is not None else bid.get("total")
-            if bid.get("bidderCompanyId") and price is not None:
-                prices[bid["bidderCompanyId"]] = price
-        for cid in data.company_ids():
-            if cid in contexts:
-                continue  # a company on two packages: one packet, the first package's price
-            value = prices.get(cid)
-            ctx_project = replace(project, value=None if value is None else _decimal(value),
-                                  currency=ccy if value is not None else project.currency)  # the bid is in the project's currency
-            contexts[cid] = replace(config.context, project=ctx_project, report_currency=ccy)
-    return replace(config, context=replace(config.context, project=base), record_contexts=tuple(contexts.items()))
-
-
-def _decimal(value: Any) -> Any:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
 async def _sources(packages: list[PackageData]) -> AsyncIterator[tuple[str, Any]]:
     seen: set[str] = set()
     for data in packages:
@@ -94,6 +59,21 @@ async def _sources(packages: list[PackageData]) -> AsyncIterator[tuple[str, Any]
                 err = data.errors[cid]
                 err.company_id = cid  # type: ignore[attr-defined]
                 yield f"TradeTapp {cid}", err
+
+
+def _package_facts(packages: list[PackageData], config: BuildConfig, ok: set[str]) -> dict[str, dict[str, BidderFacts]]:
+    """``{package id: {company id: facts}}`` for each company built on several packages: its report
+    with that package's bid alone as the award (transform only; the packet is not rendered again)."""
+    out: dict[str, dict[str, BidderFacts]] = {}
+    for (pkid, cid), cfg in package_configs(packages, config).items():
+        data = next(d for d in packages if d.id == pkid)
+        raw = data.qualifications.get(cid)
+        if cid not in ok or not isinstance(raw, dict):
+            continue
+        report = report_only(raw, f"TradeTapp {cid}", cfg)
+        if report is not None:
+            out.setdefault(pkid, {})[cid] = report_facts(report, _csi(packages, cid))
+    return out
 
 
 def _csi(packages: list[PackageData], cid: str) -> list[Any]:
@@ -131,7 +111,8 @@ async def build_bid_packages(packages: list[PackageData], config: BuildConfig, *
         for cid, err in data.errors.items():
             errors.setdefault(cid, str(err))
     now = config.context.generated_at
-    views = [build_view(d, facts, errors, packets, now=now) for d in packages]
+    per_package = _package_facts(packages, config, set(facts))
+    views = [build_view(d, {**facts, **per_package.get(d.id, {})}, errors, packets, now=now) for d in packages]
     _write_outputs(config, views, _keep_sources(config.out_dir, packages))
     return BidOutcome(outcome, views)
 

@@ -2,7 +2,9 @@
 
 Input: CLI options (``INPUT`` files, ``--company``/``--ids-file``/``--all`` with filters).
 Output: files in ``--out`` with ``manifest.json``; exit status 0 (all built or unchanged),
-1 (some failed), 2 (usage error).
+1 (some failed), 2 (usage error). A plain build into a folder a bid-package build made keeps the
+folder's bid data (``reporter.batch_bid_prices.kept_bid_config``, ``deliver.manifest_bids_kept``)
+and notes each award recommendation that a rebuilt packet has made out of date.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def add_report_options(p) -> None:
     r.add_argument("--style", metavar="FILE", help="extra CSS applied after the bundled styles")
     r.add_argument("--templates", metavar="DIR",
                    help="folder of Jinja templates that replace the bundled ones of the same name "
-                   "(packet.html.j2, page_one.html.j2, macros.html.j2, sections/<key>.html.j2)")
+                   "(packet.html.j2, page_one.html.j2, macros.html.j2, sections/<key>.html.j2; "
+                   "award.html.j2 for a bid package's award recommendation)")
 
 
 def register(sub, common) -> None:
@@ -87,9 +90,14 @@ def run(args) -> int:
         raise UsageError("build: a bid package chooses the companies; leave out --company/--ids-file/--all")
     packages = package_data_from_args(args) if wants_bid_packages(args) else None
     if packages is not None:  # imported here, not at the top: the award PDF and bid-leveling workbook need openpyxl
-        from reporter.bid_batch import bid_config, build_bid_packages
+        from reporter.batch_bid_prices import bid_config
+        from reporter.bid_batch import build_bid_packages
 
         config = bid_config(packages, config)
+    else:  # into a folder a bid-package build made: each bidder keeps its own bid as the award
+        from reporter.batch_bid_prices import kept_bid_config
+
+        config = kept_bid_config(config)
     names = NamePattern.for_config(config, args.name_pattern)
     request = None if packages is not None else api_request_from_args(args, required=False)
     if not args.inputs and request is None and packages is None:
@@ -113,6 +121,8 @@ def run(args) -> int:
             pool.shutdown(cancel_futures=True)
     if request is not None and outcome.ok:
         request.mark_success()
+    if packages is None:
+        _say_outdated_awards(config.out_dir)
     summary = outcome.summary(config.out_dir)
     if outcome.failures() or outcome.manifest_error:
         log.warning("%s", summary)
@@ -121,3 +131,18 @@ def run(args) -> int:
         return 1
     log.info("%s", summary)
     return 0
+
+
+def _say_outdated_awards(out_dir) -> None:
+    """After a plain build into a bid-package folder: a note per award recommendation made before a
+    bidder's packet was rebuilt (the award keeps what it showed; a bid-package build refreshes it)."""
+    from reporter.deliver.manifest import read_manifest
+    from reporter.deliver.manifest_bids_kept import outdated_awards
+    from reporter.errors import DeliveryError
+
+    try:
+        manifest = read_manifest(out_dir)
+    except DeliveryError:
+        return
+    for line in outdated_awards(manifest):
+        log.warning("note: %s", line)

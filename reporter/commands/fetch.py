@@ -7,7 +7,9 @@ invites, bids, team) in their own shapes beside the bidders' TradeTapp files, as
 Output: one ``DIR/<companyId>.json`` per company, in the API's own shape (what ``reporter build``
 reads), written atomically with exact numbers; one line on stderr per company that failed. Exit 0
 when every company was saved, 1 when any failed (the others are still saved). A fully successful
-``--all`` run advances the folder's ``--updated-since last`` clock.
+``--all`` run advances the folder's ``--updated-since last`` clock. Like ``reporter build``, a fetch
+holds the folder's run lock (``reporter.batch_lock``) while it writes: a second run into the same
+folder (a fetch or a build) stops at once with exit 2, and a dead run's lock is taken over.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reporter.batch_lock import FolderLock
 from reporter.commands.api_options import ApiRequest, add_api_options, api_request_from_args
 from reporter.commands.bid_package import add_bid_options, run_fetch
 from reporter.errors import UsageError
@@ -37,10 +40,8 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
-    if args.bid_packages or args.bc_projects:
-        return run_fetch(args)
-    request = api_request_from_args(args)
-    assert request is not None
+    bid = bool(args.bid_packages or args.bc_projects)
+    request = None if bid else api_request_from_args(args)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is a file, expected a folder")
@@ -48,6 +49,13 @@ def run(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+    with FolderLock(out):  # one run per folder, as for build: no build cleans up our .part files
+        if request is None:
+            return run_fetch(args)
+        return _fetch_records(args, request, out)
+
+
+def _fetch_records(args, request: ApiRequest, out: Path) -> int:
     saved, failed = asyncio.run(fetch_into(request, out, quiet=args.quiet))
     if failed == 0:
         request.mark_success()

@@ -29,16 +29,24 @@ class BidderEntry:
     leveled_total: str | None = None
     verdict: str | None = None
     packet: str | None = None  # the bidder's packet PDF, relative to the folder
+    # A later plain ``reporter build`` rebuilt the bidder's packet and its verdict is no longer the
+    # one the award recommendation shows (``verdict``): the packet's verdict now.
+    rebuilt_verdict: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         values = (self.invite_id, self.company_id, self.company_name, self.invite_state, self.total,
                   self.leveled_total, self.verdict, self.packet)
-        return dict(zip(_BIDDER_KEYS, values, strict=True))
+        doc = dict(zip(_BIDDER_KEYS, values, strict=True))
+        if self.rebuilt_verdict is not None:
+            doc["rebuiltVerdict"] = self.rebuilt_verdict
+        return doc
 
     @classmethod
     def from_json(cls, obj: Any) -> BidderEntry:
         obj = obj if isinstance(obj, dict) else {}
-        return cls(*(obj.get(k) for k in _BIDDER_KEYS))
+        rebuilt = obj.get("rebuiltVerdict")
+        v = [obj.get(k) for k in _BIDDER_KEYS]
+        return cls(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], rebuilt if isinstance(rebuilt, str) else None)
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """Render stage: the one-page award recommendation of a bid package (PDF/A-3b).
 
 Input: a ``PackageView`` (``reporter.render.bid_rows``) and the ``BuildConfig`` (locale, time zone,
-page size, PDF variant). Output: PDF bytes from ``templates/award.html.j2``: the package, due date
-and estimate, every invite by price with its verdict and top reason, the apparent low and the
-lowest qualified, what choosing the lowest qualified over the apparent low costs, and a sign-off
-block with a line for why the apparent low was passed over.
+page size, PDF variant, ``--templates``). Output: PDF bytes from ``award.html.j2``: the package,
+due date and estimate, every invite by price with its verdict and top reason, the apparent low and
+the lowest qualified, what choosing the lowest qualified over the apparent low costs, and a
+sign-off block with a line for why the apparent low was passed over. The template is loaded
+through the packet's Jinja environment (``reporter.render.html.environment``): an
+``award.html.j2`` in ``--templates DIR`` replaces the bundled one; without one, the bundled one.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import jinja2
-
 from reporter import __version__
 from reporter.dates import get_zone, local_day
-from reporter.render.assets import asset_dir
 from reporter.render.bid_rows import PackageView
+from reporter.render.html import environment
 from reporter.render.pdf import render_pdf
 from reporter.transform.money import format_money
 
@@ -26,11 +26,7 @@ REASON_MAX = 150
 DENSE_ROWS = 12  # above this many invites: one line a row (reasons clipped shorter)
 DENSER_ROWS = 30
 DENSE_REASON_MAX = {"": REASON_MAX, "dense": 72, "denser": 80}
-
-
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(asset_dir("templates"))), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+AWARD_TEMPLATE = "award.html.j2"
 
 
 def _clip(text: str, limit: int = REASON_MAX) -> str:
@@ -91,7 +87,11 @@ def award_context(view: PackageView, config: Any) -> dict[str, Any]:
 
 
 def render_award_html(view: PackageView, config: Any) -> str:
-    return _env().get_template("award.html.j2").render(**award_context(view, config))
+    """The award page's HTML: ``--templates DIR/award.html.j2`` when there is one, else the bundled
+    template (the same loader, autoescape and strictness as the packet's)."""
+    ctx = config.context
+    env = environment(ctx.locale, ctx.timezone, getattr(config.render, "templates", None))
+    return env.get_template(AWARD_TEMPLATE).render(**award_context(view, config))
 
 
 def render_award(view: PackageView, config: Any) -> bytes:

@@ -13,7 +13,9 @@ Bidder roles on the main package, by position (positions past the list are ``"qu
 5 ``lowest-qualified`` (the cheapest green bidder), then ``qualified`` (prices within 15% of the
 estimate; every third one with a RESOLVED flag, every fifth with no financial statements).
 Also: a DRAFT package in the same project with a ``NOT_INVITED`` invite for bidder 5's company (a
-company invited to both), a second, sealed project whose two bids are withheld until ``now + 7d``,
+company invited to both); with ``second_package=True``, a second PUBLISHED package of the same
+project ("27 00 00 Communications", estimate 420,000) on which bidders 3, 4 and 5 (red-low,
+revised, lowest-qualified) each submitted one bid (``Scenario.second_bids``); a second, sealed project whose two bids are withheld until ``now + 7d``,
 and a CLOSED project (hidden from project lists without ``includeClosed=true``).
 
     sc = make_bid_package_scenario(6)
@@ -77,6 +79,8 @@ class Scenario:
     now: datetime
     bidders: list[Bidder]
     recipients: set[str]  # the e-mails `send --project-team` must address for the main package
+    second_package_id: str | None = None  # with ``second_package=True``
+    second_bids: dict[str, Decimal] = field(default_factory=dict)  # company id -> its bid there
 
     def tradetapp(self, **kwargs: Any) -> FakeTradeTapp:
         return FakeTradeTapp(self.qualifications, financials=self.financials, flags=self.flags, **kwargs)
@@ -228,7 +232,7 @@ def _add_bids(data: BcData, b: Bidder, pkg: dict[str, Any], revisions: list[Deci
 
 def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: int = 2_150_000,
                               currency: str = "USD", now: datetime | None = None,
-                              names: list[str] | None = None) -> Scenario:
+                              names: list[str] | None = None, second_package: bool = False) -> Scenario:
     """Data for both fakes; see the module docstring for what each bidder is (``names``: company
     names by position, the ghost's being its placeholder name)."""
     if not 1 <= n_bidders <= 30:
@@ -295,8 +299,39 @@ def make_bid_package_scenario(n_bidders: int = 6, *, seed: int = 0, estimate: in
                           "createdAt": stamp(now - timedelta(days=1)), "updatedAt": stamp(now - timedelta(days=1))})
     members, users, me, recipients = _team(pid, pkg["id"], sealed_pid)
     data.team_members, data.users, data.me = members, users, me
-    return Scenario(data, quals, fins, flags, pid, pkg["id"], draft["id"], sealed_pid, sealed_pkg["id"], currency,
-                    now, bidders, recipients)
+    sc = Scenario(data, quals, fins, flags, pid, pkg["id"], draft["id"], sealed_pid, sealed_pkg["id"], currency,
+                  now, bidders, recipients)
+    if second_package:
+        _add_second_package(sc, due)
+    return sc
+
+
+SECOND_PACKAGE_BIDS = {"red-low": Decimal(382_000), "revised": Decimal(409_900), "lowest-qualified": Decimal(401_500)}
+
+
+def _add_second_package(sc: Scenario, due: datetime) -> None:
+    """The Communications package: three companies of the Electrical package bid on it too."""
+    data, pid = sc.bc, sc.project_id
+    pkg = _package(bc_id(2, 4), pid, "Communications", "27 00 00", 420_000, due, "PUBLISHED")
+    data.bid_packages.append(pkg)
+    sc.second_package_id = pkg["id"]
+    for k, (role, amount) in enumerate(SECOND_PACKAGE_BIDS.items()):
+        b = sc.bidder(role)
+        assert b.company_id is not None
+        iid, bid_id = bc_id(6, 800 + k), bc_id(5, 800 + k)
+        at = stamp(due - timedelta(days=18, minutes=k))
+        data.invites.append(_invite(iid, pid, pkg, _company(b.company_id, b.company_name), None, "BID_SUBMITTED",
+                                    f"low-voltage{k}@{b.company_name.split()[0].lower()}.example", at))
+        data.bids.append({
+            "id": bid_id, "projectId": pid, "bidPackageId": pkg["id"], "inviteId": iid,
+            "bidderCompanyId": b.company_id, "currentAccLinkedProjectId": ACC_PROJECT, "creatorType": "BIDDER",
+            "notes": "Structured cabling and DAS.", "total": amount, "leveledTotal": None, "revision": 0,
+            "submittedAt": stamp(due - timedelta(hours=3)), "createdAt": stamp(due - timedelta(days=1)),
+            "updatedAt": stamp(due - timedelta(hours=3)), "createdBy": bc_id(9, 60 + k),
+            "submittedBy": bc_id(9, 60 + k), "attachments": []})
+        data.line_items[bid_id] = _lines(bid_id, amount, False)
+        data.plugs[bid_id] = []
+        sc.second_bids[b.company_id] = amount
 
 
 def coverages(now: datetime) -> list[dict[str, Any]]:
