@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.api.bid_package import PackageData
+from reporter.api.side_files import SideDocs
 from reporter.batch import BatchOutcome, run_batch
 from reporter.batch_bid_prices import bid_config, package_configs
-from reporter.batch_task import SOURCES_DIR, report_only
+from reporter.batch_task import SOURCES_DIR, Fetched, report_only
 from reporter.config import BuildConfig
 from reporter.dates import format_iso
 from reporter.deliver.files import slugify as slug
@@ -45,6 +46,12 @@ class BidOutcome:
     views: list[PackageView] = field(default_factory=list)
 
 
+def _side(data: PackageData, cid: str) -> SideDocs:
+    """The company's financials and the GC's flags as the package fetched or saved them."""
+    return SideDocs(data.financials.get(cid), data.flags.get(cid),
+                    f"TradeTapp financials of company {cid}", f"TradeTapp flags of company {cid}")
+
+
 async def _sources(packages: list[PackageData]) -> AsyncIterator[tuple[str, Any]]:
     seen: set[str] = set()
     for data in packages:
@@ -53,8 +60,8 @@ async def _sources(packages: list[PackageData]) -> AsyncIterator[tuple[str, Any]
                 continue
             seen.add(cid)
             raw = data.qualifications.get(cid)
-            if raw is not None:
-                yield f"TradeTapp {cid}", raw
+            if raw is not None:  # with its financials and the GC's flags, as a plain fetch has them
+                yield f"TradeTapp {cid}", Fetched(raw, _side(data, cid))
             elif cid in data.errors:
                 err = data.errors[cid]
                 err.company_id = cid  # type: ignore[attr-defined]
@@ -70,7 +77,7 @@ def _package_facts(packages: list[PackageData], config: BuildConfig, ok: set[str
         raw = data.qualifications.get(cid)
         if cid not in ok or not isinstance(raw, dict):
             continue
-        report = report_only(raw, f"TradeTapp {cid}", cfg)
+        report = report_only(raw, f"TradeTapp {cid}", cfg, _side(data, cid))
         if report is not None:
             out.setdefault(pkid, {})[cid] = report_facts(report, _csi(packages, cid))
     return out

@@ -260,3 +260,34 @@ def test_verify_checks_the_award_files(built, main, capsys):
     assert any(p.startswith("sources/bc-team.") for p in listed)
     assert main(["verify", str(out)]) == 0
     assert "not listed" not in capsys.readouterr().err
+
+
+def test_bidders_packets_judge_their_financials_and_the_gcs_flags(main, tmp_path, monkeypatch):
+    """A bid build reads each bidder's TradeTapp financials and the GC's own flags, as a plain build of
+    the same files does: the packet's report carries TradeTapp's analysis, and verify checks the side
+    files kept in sources/."""
+    monkeypatch.setenv("TRADETAPP_BASE_URL", "http://127.0.0.1:9/v2")
+    monkeypatch.setenv("BUILDINGCONNECTED_BASE_URL", "http://127.0.0.1:9/construction/buildingconnected/v2")
+    out = tmp_path / "award"
+    assert main(["build", str(SAMPLE), "--out", str(out), "--jobs", "1", "-q", "--formats", "pdf,json",
+                 "--as-of", "2026-11-28"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    with_side = {p.name.split(".")[0] for p in SAMPLE.glob("*.financials.json")}
+    assert with_side
+    for item in manifest["items"]:
+        if item["companyId"] not in with_side:
+            continue
+        report = json.loads((out / item["files"]["json"]["path"]).read_text())
+        assert report["tradetapp"] is not None, item["companyId"]
+        assert item.get("sideRecords"), item["companyId"]
+    plain = tmp_path / "plain"
+    cid = sorted(with_side)[0]
+    for f in SAMPLE.glob(f"{cid}*.json"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    assert main(["build", str(tmp_path / f"{cid}.json"), "--out", str(plain), "--jobs", "1", "-q",
+                 "--formats", "json", "--as-of", "2026-11-28"]) == 0
+    (alone,) = json.loads((plain / "manifest.json").read_text())["items"]
+    bid_item = next(i for i in manifest["items"] if i["companyId"] == cid)
+    assert json.loads((plain / alone["files"]["json"]["path"]).read_text())["tradetapp"] == \
+        json.loads((out / bid_item["files"]["json"]["path"]).read_text())["tradetapp"]
+    assert main(["verify", str(out)]) == 0

@@ -97,7 +97,8 @@ def test_an_unchanged_bidder_given_plain_is_not_rebuilt(bid_folder, tmp_path, ca
     _, row = _lowest_qualified(before)
     alone = tmp_path / "alone"
     alone.mkdir()
-    shutil.copy(SAMPLE / f"{row['companyId']}.json", alone)  # the record alone, as the bid build read it
+    for f in SAMPLE.glob(f"{row['companyId']}*.json"):  # the record and its side files, as the bid build read them
+        shutil.copy(f, alone)
     capsys.readouterr()
     assert main(["build", str(alone / f"{row['companyId']}.json"), "--out", str(bid_folder), "--jobs", "1",
                  "--formats", "pdf,json"]) == 0

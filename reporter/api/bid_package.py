@@ -107,13 +107,17 @@ async def _fetch_company(tt: TradeTappClient, data: PackageData, cid: str) -> No
         data.financials[cid] = await tt.get_json(f"/financials/{cid}", what=f"financials of company {cid}")
     except NotFound as exc:
         data.financials[cid] = {**NOT_FOUND, "detail": str(exc)}
-    except ReporterError:
-        pass  # the packet is built without TradeTapp's own analysis
+    except ReporterError as exc:  # as a plain fetch: a side call that fails fails the company
+        data.qualifications.pop(cid, None)
+        data.errors[cid] = exc
+        return
     try:
         data.flags[cid] = await tt.get_json("/flags", {"filter[company.id]": cid, "include": "stateHistory",
                                                        "limit": "100"}, what=f"flags of company {cid}")
-    except ReporterError:
-        pass
+    except ReporterError as exc:
+        data.qualifications.pop(cid, None)
+        data.financials.pop(cid, None)
+        data.errors[cid] = exc
 
 
 # -- saved -------------------------------------------------------------------------------------
