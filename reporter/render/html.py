@@ -18,13 +18,14 @@ marked safe.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import json
 import mimetypes
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ from reporter.render.page_one_fit import Fit, fit_page_one
 from reporter.render.page_one_tradetapp import tradetapp_block
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
-from reporter.transform.money import Money, format_compact, format_money
+from reporter.transform.money import Money, babel_locale, format_compact, format_money, minor_units, quantize
 
 NOT_PROVIDED = "not provided"
 HEADER_MAX = 60  # the company name in the running header of every page
@@ -76,6 +77,58 @@ def _money_filter(ctx_locale: str) -> Callable[[Any], str]:
         return str(value)
 
     return money
+
+
+def format_amount(amount: Decimal, currency: str, locale: str = "en_US") -> str:
+    """A symbol-free amount for a table under a currency header: the locale's grouping and decimal
+    mark (``1,234,567.89``; ``1 234 567,89`` for ``fr_CA``) with the currency's ISO 4217 minor units."""
+    digits = minor_units(currency)
+    loc = babel_locale(locale)
+    pattern = copy.copy(loc.decimal_formats[None])
+    pattern.frac_prec = (digits, digits)
+    value = quantize(amount, currency)
+    with localcontext() as ctx:  # as format_money: room for very large figures
+        ctx.prec = max(28, value.adjusted() + digits + 2)
+        return str(pattern.apply(value, loc))
+
+
+def _amount_filters(locale: str) -> dict[str, Callable[..., str]]:
+    """``amount`` (a Money as a symbol-free figure in the currency a reader compares),
+    ``amount_code`` (the same with its ISO code: ``1,000.00 CAD``, for a cell whose column has no
+    single currency, or an original amount beside a converted one) and ``amount_in`` (a bare
+    ``Decimal`` in a named currency)."""
+
+    def amount(value: Any) -> str:
+        if value is None:
+            return NOT_PROVIDED
+        if isinstance(value, Money):
+            return format_amount(*value.display, locale)
+        return str(value)
+
+    def amount_code(value: Any) -> str:
+        if isinstance(value, Money):
+            return f"{amount(value)} {value.display[1]}"
+        return amount(value)
+
+    def amount_in(value: Any, currency: str) -> str:
+        return NOT_PROVIDED if value is None else format_amount(Decimal(value), currency, locale)
+
+    return dict(amount=amount, amount_code=amount_code, amount_in=amount_in)
+
+
+def money_currency(values: Any) -> str | None:
+    """The one currency a column (or a list of facts) of Money values is shown in, or ``None``
+    when they mix currencies (then every cell names its own) or hold no amount."""
+    found = {v.display[1] for v in values if isinstance(v, Money)}
+    return found.pop() if len(found) == 1 else None
+
+
+def units_of(columns: Any, rows: Any) -> dict[str, str | None]:
+    """A section table's units row: each money column's one currency (``None`` where the column
+    mixes currencies or holds no amount: its cells then name their own); empty when the table has
+    no money column (no units row)."""
+    rows = list(rows)
+    return {c.field: money_currency(r.get(c.field) for r in rows) for c in columns if c.kind == "money"}
 
 
 def _integer(value: Any) -> str:
@@ -221,6 +274,28 @@ def _localtime(value: Any, zone: tzinfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _day(value: Any, zone: tzinfo) -> str:
+    """A day field (an expiry) as its calendar day in the report's zone, ``YYYY-MM-DD``: no clock
+    time (TradeTapp sends some days as instants, ``2027-01-01T03:00:00Z``)."""
+    if value is None:
+        return ""
+    if isinstance(value, WholeDay) or not isinstance(value, datetime):
+        return _date(value)
+    return value.astimezone(zone).date().isoformat()
+
+
+def _day_rule(value: Any, zone: tzinfo, name: str) -> str:
+    """How ``_day`` found the day, when it matters: the instant TradeTapp sent falls on another
+    day in UTC than in the report's zone (``its day in America/Los_Angeles; sent as
+    2027-01-01 03:00 UTC``); empty otherwise."""
+    if not isinstance(value, datetime) or isinstance(value, WholeDay) or value.tzinfo is None:
+        return ""
+    utc = value.astimezone(get_zone("UTC"))
+    if utc.date() == value.astimezone(zone).date():
+        return ""
+    return f"its day in {name}; sent as {utc.strftime('%Y-%m-%d %H:%M')} UTC"
+
+
 def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | None = None) -> jinja2.Environment:
     """A new environment: ``templates`` (a folder) overrides the bundled templates by name."""
     bundled = jinja2.FileSystemLoader(str(asset_dir("templates")))
@@ -237,6 +312,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
     zone = get_zone(tz)
     env.filters.update(
         money=_money_filter(locale),
+        **_amount_filters(locale),
         prose_money=lambda v, ccy: NOT_PROVIDED if v is None else format_money(Decimal(v), ccy, locale),
         integer=_integer,
         year=_year,
@@ -257,11 +333,15 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         money_short=_money_short,
         textdir=_textdir,
         localtime=lambda v: _localtime(v, zone),
+        day=lambda v: _day(v, zone),
+        day_rule=lambda v: _day_rule(v, zone, tz),
         rawjson=lambda v: json.dumps(v, ensure_ascii=False, default=str),
     )
     env.tests["missing"] = lambda v: isinstance(v, MissingCoverage)
     env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX, LINE_MAX=LINE_MAX,
                        LEGAL_QUESTION_MAX=LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX=LEGAL_ANSWER_MAX)
+    env.globals.update(money_currency=money_currency, units_of=units_of,
+                       short_in=lambda ccy, v: _money_short(None if v is None else Money(Decimal(v), ccy)))
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     names = set(env.list_templates(filter_func=lambda n: n.startswith("sections/")))
     env.globals["custom_sections"] = frozenset(s.key for s in SECTIONS if f"sections/{s.key}.html.j2" in names)

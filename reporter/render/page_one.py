@@ -9,11 +9,13 @@ of it fits one page is measured, not guessed: ``reporter.render.page_one_fit``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from reporter.transform.flags import plain_words
 from reporter.transform.model import Flag, InsuranceRow, Report
 from reporter.transform.sections_data import INSURANCE_LABELS
 
@@ -130,13 +132,36 @@ def year_span(years: Any) -> str:
     return ", ".join(str(y) for y in ys)
 
 
-def page_one_flags(report: Report) -> list[Flag]:
-    """The flags page one lists: those whose message is not already a verdict reason above, nor
-    the denial the banner quotes (repeated text said once)."""
-    said = set(report.verdict_reasons)
+_MORE_LIKE_IT = re.compile(r" \(and \d+ more like it\)$")
+
+
+def said_in_banner(report: Report) -> list[Flag]:
+    """The flags the banner above the flag list already says: the one each verdict reason quotes
+    (a reason is its flag's message in words, with "and N more like it" for the rest of its rule:
+    those others are not said), the denial the banner quotes, and the qualification-with-exceptions
+    flag when the banner prints the GC's summary it carries."""
+    reasons = {_MORE_LIKE_IT.sub("", r) for r in report.verdict_reasons}
     denied = bool(report.qualification.denial_reason and report.qualification.status == "DENIED")
-    return [f for f in report.flags
-            if f.message not in said and not (denied and f.rule == "qualification.denied")]
+    summary_shown = gc_summary(report) is not None
+    said: list[Flag] = []
+    for f in report.flags:
+        text = plain_words(f.message)
+        if text in reasons or f.message in reasons:
+            reasons.discard(text)  # one flag per reason: the rule's other flags are still listed
+            reasons.discard(f.message)
+            said.append(f)
+        elif denied and f.rule == "qualification.denied":
+            said.append(f)
+        elif summary_shown and f.rule == "qualification.exceptions":
+            said.append(f)
+    return said
+
+
+def page_one_flags(report: Report) -> list[Flag]:
+    """The flags page one lists under the banner: those the banner does not already say (each
+    thing said once on page one; every flag in full under "All flags")."""
+    said = {id(f) for f in said_in_banner(report)}
+    return [f for f in report.flags if id(f) not in said]
 
 
 def verdict_reasons(report: Report) -> list[str]:
