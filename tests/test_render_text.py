@@ -16,8 +16,9 @@ from conftest import SAMPLES
 from helpers import needs_tools, pdftotext
 
 from reporter.api.saved import load_file, validate_record
-from reporter.render.html import format_amount, render_html
-from reporter.render.page_one import page_one_flags, said_in_banner
+from reporter.render.amounts import format_amount
+from reporter.render.html import render_html
+from reporter.render.page_one import page_one_flags, said_in_banner, verdict_reasons
 from reporter.render.pdf import render_pdf
 from reporter.render.xlsx import render_xlsx
 from reporter.transform.fx import FxRate, FxTable
@@ -109,7 +110,7 @@ def test_revenue_change_is_only_between_consecutive_years(example_raw, tmp_path)
     assert change[2023] is None and change[2024] == pytest.approx(0.1)
 
 
-def test_page_one_says_a_lapsed_status_once_after_a_gap_in_revenue(example_raw, tmp_path):
+def test_page_one_revenue_says_when_the_year_before_is_missing(example_raw, tmp_path):
     raw = _revenue_record(example_raw)
     raw["annualVolumeRevenues"] = raw["annualVolumeRevenues"][:2]  # latest 2023, no 2022
     report = build_report(validate_record(raw, "t").model, ReportContext(as_of=AS_OF))
@@ -130,9 +131,12 @@ def test_gr8_page_one_says_each_flag_once(tmp_path):
     assert {f.rule for f in said} >= {"qualification.lapsed", "capacity.single_limit", "capacity.total_limit",
                                       "qualification.exceptions"}
     page_one = flat(pdftotext(pdf_of(report, tmp_path), "-f", "1", "-l", "1"))
-    for reason in report.verdict_reasons:
+    for reason in verdict_reasons(report):
         words = flat(reason.split(" (")[0])
         assert page_one.count(words) == 1, words
+    # The lapse is said once, by the status line, not again as a reason or a flag line.
+    assert page_one.count("786 days ago") == 1
+    assert "Qualified with exceptions · expired 2024-10-03 (786 days ago)" in page_one
     assert page_one.count("Exception will be addressed next week") == 1
     assert f"{len(said)} in the verdict above; the other {len(listed)}:" in page_one
     # Every flag in full under "All flags".

@@ -18,14 +18,13 @@ marked safe.
 from __future__ import annotations
 
 import base64
-import copy
 import functools
 import json
 import mimetypes
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from markupsafe import Markup, escape
 from reporter import __version__
 from reporter.dates import WholeDay, get_zone
 from reporter.render import charts, labels
+from reporter.render.amounts import format_amount, money_currency, units_of
 from reporter.render.assets import asset_dir
 from reporter.render.facts import company_fact_groups
 from reporter.render.options import PAGE_SIZES, RenderOptions
@@ -61,7 +61,7 @@ from reporter.render.page_one_fit import Fit, fit_page_one
 from reporter.render.page_one_tradetapp import tradetapp_block
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
-from reporter.transform.money import Money, babel_locale, format_compact, format_money, minor_units, quantize
+from reporter.transform.money import Money, format_compact, format_money
 
 NOT_PROVIDED = "not provided"
 HEADER_MAX = 60  # the company name in the running header of every page
@@ -77,19 +77,6 @@ def _money_filter(ctx_locale: str) -> Callable[[Any], str]:
         return str(value)
 
     return money
-
-
-def format_amount(amount: Decimal, currency: str, locale: str = "en_US") -> str:
-    """A symbol-free amount for a table under a currency header: the locale's grouping and decimal
-    mark (``1,234,567.89``; ``1 234 567,89`` for ``fr_CA``) with the currency's ISO 4217 minor units."""
-    digits = minor_units(currency)
-    loc = babel_locale(locale)
-    pattern = copy.copy(loc.decimal_formats[None])
-    pattern.frac_prec = (digits, digits)
-    value = quantize(amount, currency)
-    with localcontext() as ctx:  # as format_money: room for very large figures
-        ctx.prec = max(28, value.adjusted() + digits + 2)
-        return str(pattern.apply(value, loc))
 
 
 def _amount_filters(locale: str) -> dict[str, Callable[..., str]]:
@@ -114,21 +101,6 @@ def _amount_filters(locale: str) -> dict[str, Callable[..., str]]:
         return NOT_PROVIDED if value is None else format_amount(Decimal(value), currency, locale)
 
     return dict(amount=amount, amount_code=amount_code, amount_in=amount_in)
-
-
-def money_currency(values: Any) -> str | None:
-    """The one currency a column (or a list of facts) of Money values is shown in, or ``None``
-    when they mix currencies (then every cell names its own) or hold no amount."""
-    found = {v.display[1] for v in values if isinstance(v, Money)}
-    return found.pop() if len(found) == 1 else None
-
-
-def units_of(columns: Any, rows: Any) -> dict[str, str | None]:
-    """A section table's units row: each money column's one currency (``None`` where the column
-    mixes currencies or holds no amount: its cells then name their own); empty when the table has
-    no money column (no units row)."""
-    rows = list(rows)
-    return {c.field: money_currency(r.get(c.field) for r in rows) for c in columns if c.kind == "money"}
 
 
 def _integer(value: Any) -> str:

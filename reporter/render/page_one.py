@@ -138,7 +138,8 @@ _MORE_LIKE_IT = re.compile(r" \(and \d+ more like it\)$")
 def said_in_banner(report: Report) -> list[Flag]:
     """The flags the banner above the flag list already says: the one each verdict reason quotes
     (a reason is its flag's message in words, with "and N more like it" for the rest of its rule:
-    those others are not said), the denial the banner quotes, and the qualification-with-exceptions
+    those others are not said), the denial the banner quotes, the expiry its status line states,
+    and the qualification-with-exceptions
     flag when the banner prints the GC's summary it carries."""
     reasons = {_MORE_LIKE_IT.sub("", r) for r in report.verdict_reasons}
     denied = bool(report.qualification.denial_reason and report.qualification.status == "DENIED")
@@ -150,7 +151,7 @@ def said_in_banner(report: Report) -> list[Flag]:
             reasons.discard(text)  # one flag per reason: the rule's other flags are still listed
             reasons.discard(f.message)
             said.append(f)
-        elif denied and f.rule == "qualification.denied":
+        elif (denied and f.rule == "qualification.denied") or f.rule in _STATUS_LINE_RULES:
             said.append(f)
         elif summary_shown and f.rule == "qualification.exceptions":
             said.append(f)
@@ -164,13 +165,21 @@ def page_one_flags(report: Report) -> list[Flag]:
     return [f for f in report.flags if id(f) not in said]
 
 
+# Said by the banner's status line ("Expired · 2026-08-31 (89 days ago)"): not again as a reason.
+_STATUS_LINE_RULES = frozenset({"qualification.expired", "qualification.lapsed", "qualification.no_expiry"})
+
+
 def verdict_reasons(report: Report) -> list[str]:
-    """The banner's reasons, without the denial flag when the banner quotes the denial reason."""
+    """The banner's reasons, less what the banner says otherwise: the denial flag when the banner
+    quotes the denial reason, the expiry flag that its status line states (status, day, days
+    ago), and on a green verdict the status and expiry its reason repeats."""
     q = report.qualification
-    if not (q.denial_reason and q.status == "DENIED"):
-        return list(report.verdict_reasons)
-    denial = {f.message for f in report.flags if f.rule == "qualification.denied"}
-    return [r for r in report.verdict_reasons if r not in denial]
+    if report.verdict == "green":  # the status line above already says the status and the expiry
+        return ["No high or medium flags"]
+    denied = bool(q.denial_reason and q.status == "DENIED")
+    banner = [f for f in report.flags if f.rule in _STATUS_LINE_RULES or (denied and f.rule == "qualification.denied")]
+    skip = {f.message for f in banner} | {plain_words(f.message) for f in banner}
+    return [r for r in report.verdict_reasons if _MORE_LIKE_IT.sub("", r) not in skip]
 
 
 def gc_summary(report: Report) -> str | None:
@@ -213,7 +222,10 @@ def evidence_lines(report: Report) -> list[str]:
     ) if _years(ys)]
     if missing:
         out.append("Not submitted: " + "; ".join(f"{what} {years}" for what, years in missing))
-    if s.trade is not None and s.trade_trir is not None and s.judged is not None and s.judged.trir is not None:
+    # The trade comparison once: a trade flag (in the verdict or the flag list) already says it.
+    flagged = any(f.rule == "safety.trir_trade" for f in report.flags)
+    if (not flagged and s.trade is not None and s.trade_trir is not None and s.judged is not None
+            and s.judged.trir is not None):
         line = s.trade_trir.comparison
         if s.trade.trir_naics == "23":
             line = line.replace(" for construction (", " for all construction (")
