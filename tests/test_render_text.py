@@ -165,3 +165,36 @@ def test_insurance_limit_not_provided_reads_as_a_sentence(example_raw, tmp_path)
     text = flat(pdftotext(pdf_of(report, tmp_path)))
     assert "not provided below" not in text
     assert "per-occurrence limit not provided (the minimum is $1,000,000.00)" in text
+
+
+def _sample_page_one(name, tmp_path, **ctx):
+    (src,) = load_file(SAMPLES / name)
+    report = build_report(src.model, ReportContext(as_of=AS_OF, project=Project(value=D(450000)), **ctx))
+    return report, flat(pdftotext(pdf_of(report, tmp_path, name + ".pdf"), "-f", "1", "-l", "1"))
+
+
+def test_green_page_one_does_not_repeat_the_status_as_its_reason(tmp_path):
+    (src,) = [r for r in load_file(SAMPLES / "list-page-two-subs.json") if r.model.companyName.startswith("Keystone")]
+    report = build_report(src.model, ReportContext(as_of=AS_OF))
+    assert report.verdict == "green"
+    page_one = flat(pdftotext(pdf_of(report, tmp_path), "-f", "1", "-l", "1"))
+    assert page_one.count("2027-03-31") == 1  # the status line; not again in the reason
+    assert "No high or medium flags" in page_one
+
+
+def test_status_line_says_expiry_once(tmp_path):
+    report, page_one = _sample_page_one("harbor-glazing.json", tmp_path)
+    assert report.qualification.status == "EXPIRED"
+    assert "Expired · 2026-08-31 (89 days ago)" in page_one
+    assert page_one.count("2026-08-31") == 1 + page_one.count("Qualification lapsed on 2026-08-31")
+    assert "Qualification expired on" not in page_one
+    report, page_one = _sample_page_one("sparse-framing.json", tmp_path)
+    assert page_one.count("no expiry date") == 1 and "has no expiry date" not in page_one
+
+
+def test_trade_comparison_said_once_on_page_one(tmp_path):
+    (src,) = [r for r in load_file(SAMPLES / "list-page-two-subs.json") if r.model.companyName.startswith("Delgado")]
+    report = build_report(src.model, ReportContext(as_of=AS_OF, project=Project(value=D(450000))))
+    assert any(f.rule == "safety.trir_trade" for f in report.flags)
+    page_one = flat(pdftotext(pdf_of(report, tmp_path), "-f", "1", "-l", "1"))
+    assert page_one.count("vs 2.3 for all construction (BLS 2023)") == 1
