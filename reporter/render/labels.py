@@ -47,17 +47,6 @@ LABELS: dict[str, str] = {
     "COMPANY": "Company contact",
     "PREQUAL": "Prequalification contact",
     "ADMIN": "Administrator",
-    # TradeTapp: statement types, GC flag priorities and states
-    "AUDITED": "Audited",
-    "REVIEWED": "Reviewed",
-    "COMPILED": "Compiled",
-    "TAX_RETURN": "Tax return",
-    "INTERNAL": "Internal",
-    "HIGH": "High",
-    "MEDIUM": "Medium",
-    "LOW": "Low",
-    "ACTIVE": "Active",
-    "RESOLVED": "Resolved",
     # Documents and questions
     "ADDENDUM": "Addendum",
     "CERTIFICATION": "Certification",
