@@ -32,7 +32,7 @@ KINDS: dict[str, Kind] = {
     "rate": Kind("rate", "rate2", "#,##0.00", "right"),
     "emr": Kind("emr", "rate2", "0.00", "right"),
     "percent": Kind("percent", "percent", "0.0%", "right"),
-    "money": Kind("money", "money", None, "right"),  # format depends on the currency
+    "money": Kind("money", "amount", None, "right"),  # symbol-free under the column's currency; the Excel format names it
     "date": Kind("date", "date", "yyyy-mm-dd"),
     "bool": Kind("bool", "yesno", None, "center"),
     "email": Kind("email", "text", "@"),

@@ -159,6 +159,20 @@ def test_award_pdf_names_both_and_the_difference(built, scenario):
     assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
 
 
+def test_award_pdf_table_is_symbol_free_and_reads_in_words(built, scenario):
+    """Issue 16: the bidders table carries figures under "amounts in USD" (no "$" in a cell; the
+    summary sentence keeps the locale's style), and no enum code reaches the reader."""
+    out, _ = built
+    (pdf,) = out.glob("*_award-recommendation.pdf")
+    text = " ".join(pdf_text(pdf).split())
+    table, summary = text.split("Top reason", 1)[1].split("Apparent low:", 1)
+    red = scenario.bidder("red-low")
+    assert "amounts in USD" in text
+    assert f"{red.total:,.2f}" in table and "$" not in table
+    assert "$" in summary
+    assert not re.search(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b", text)
+
+
 def test_sample_builds_offline_and_fetch_round_trips(main, tmp_path, scenario, monkeypatch):
     out = tmp_path / "offline"
     monkeypatch.setenv("BUILDINGCONNECTED_BASE_URL", "http://127.0.0.1:9/construction/buildingconnected/v2")

@@ -16,6 +16,7 @@ from helpers import needs_tools, pdftotext
 from reporter.api.saved import load_file
 from reporter.cli import main
 from reporter.fsio import sha256_bytes
+from reporter.render.labels import label
 from reporter.sections import SECTIONS, sheet_columns
 
 pytestmark = needs_tools("pdftotext")
@@ -68,7 +69,14 @@ def test_pdf_holds_company_status_pages_and_every_nested_item(built, rec):
     m = rec.model
     assert squash(m.companyName) in flat
     if m.qualification.status:
-        assert m.qualification.status in text
+        # The status reads in words in the PDF (Qualification decision and page one); the raw code
+        # stays where a column is for codes: the workbook's Company sheet (field / value).
+        words = label(m.qualification.status)
+        assert re.search(r"Status\s+" + re.escape(words), text), words
+        if "_" in m.qualification.status:
+            assert m.qualification.status not in text
+        company = openpyxl.load_workbook(out / item["files"]["xlsx"]["path"])["Company"]
+        assert m.qualification.status in [c.value for row in company.iter_rows() for c in row]
     assert "Page 1 of" in text
     # One distinctive value per item of every nested section, the last office of 120 included.
     probes = (

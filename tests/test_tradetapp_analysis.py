@@ -192,7 +192,8 @@ def test_the_same_flag_resolved_raises_nothing_and_its_history_is_in_the_appendi
     text = " ".join(pdftotext(next(out.glob("*.pdf"))).split())
     appendix = text.split("Appendix: TradeTapp analysis", 1)[1]
     assert "Default on project Harbor Point Tower" in appendix and "Surety claim settled" in appendix
-    assert "RESOLVED" in appendix
+    # The state in words (issue 16: no API code reaches the reader), the flag's history kept.
+    assert "— resolved" in appendix and "Resolved ·" in appendix and "RESOLVED" not in appendix
 
 
 def test_award_above_tradetapp_single_project_capacity_names_both_figures():

@@ -110,7 +110,7 @@ def test_insurance_required_types_minimums_and_expiry_against_project_end():
     assert by["insurance.missing"].severity == "high"
     assert by["insurance.expired"].message == "Automobile liability policy expired 2026-11-01"
     assert by["insurance.not_applicable"].message == "Umbrella / excess: marked not applicable"
-    assert by["insurance.below_minimum"].message == "General liability: aggregate limit $1,500,000.00 below the minimum $2,000,000.00"
+    assert by["insurance.below_minimum"].message == "General liability: aggregate limit $1,500,000.00 is below the minimum of $2,000,000.00"
     assert by["insurance.below_minimum"].evidence["limit"] == D(1500000)
     # Policies that end 2027-12-31 outlast the project (2027-09-30): nothing about project end.
     assert "insurance.before_project_end" not in by

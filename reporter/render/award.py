@@ -16,8 +16,10 @@ from typing import Any
 
 from reporter import __version__
 from reporter.dates import get_zone, local_day
+from reporter.render.amounts import format_amount
 from reporter.render.bid_rows import PackageView
 from reporter.render.html import environment
+from reporter.render.labels import in_words
 from reporter.render.pdf import render_pdf
 from reporter.transform.money import format_money
 
@@ -47,7 +49,7 @@ def summary_text(view: PackageView, money: Any) -> str:
     diff = view.difference or Decimal(0)
     pct = f" ({diff / low.price * 100:.1f}%)" if low.price else ""
     cond = " (with conditions)" if lq.facts.verdict == "amber" else ""
-    return (head + f" ({VERDICTS.get(low.facts.verdict or '', 'no verdict')}: {_clip(low.top_reason, 90)}). "
+    return (head + f" ({VERDICTS.get(low.facts.verdict or '', 'no verdict')}: {_clip(in_words(low.top_reason), 90)}). "
             f"Lowest qualified{cond}: {lq.company_name} at {money(lq.price)}. "
             f"Choosing the lowest qualified costs {money(diff)}{pct} more than the apparent low.")
 
@@ -56,8 +58,11 @@ def award_context(view: PackageView, config: Any) -> dict[str, Any]:
     ctx = config.context
     zone = get_zone(ctx.timezone)
 
-    def money(v: Decimal | None) -> str:
+    def money(v: Decimal | None) -> str:  # prose: the locale's style
         return "" if v is None else format_money(v, view.currency, ctx.locale)
+
+    def cell(v: Decimal | None) -> str:  # the table: symbol-free, under "amounts in <currency>"
+        return "" if v is None else format_amount(v, view.currency, ctx.locale)
 
     due = view.package.bidsDueAt or view.project.bidsDueAt
     density = "" if len(view.rows) <= DENSE_ROWS else ("dense" if len(view.rows) <= DENSER_ROWS else "denser")
@@ -66,10 +71,10 @@ def award_context(view: PackageView, config: Any) -> dict[str, Any]:
         verdict = r.facts.verdict
         rows.append({
             "rank": r.rank if r.rank is not None else "\u2013", "name": r.company_name, "state": (r.invite_state or "").replace("_", " ").lower(),
-            "total": money(r.total) if r.total is not None else ("sealed" if "sealed" in r.status else "\u2013"),
-            "leveled": money(r.leveled_total), "delta": "" if not r.delta else f"+{money(r.delta)} ({r.delta_pct}%)",
+            "total": cell(r.total) if r.total is not None else ("sealed" if "sealed" in r.status else "\u2013"),
+            "leveled": cell(r.leveled_total), "delta": "" if not r.delta else f"+{cell(r.delta)} ({r.delta_pct}%)",
             "verdict": VERDICTS.get(verdict or "", "\u2013"), "verdict_class": verdict if verdict in VERDICTS else "none",
-            "reason": _clip(r.top_reason, DENSE_REASON_MAX[density]), "mark": r.mark, "is_low": r is view.apparent_low,
+            "reason": _clip(in_words(r.top_reason), DENSE_REASON_MAX[density]), "mark": r.mark, "is_low": r is view.apparent_low,
         })
     loc = view.project.location
     return {

@@ -6,7 +6,8 @@ field)``. The packet prints them as label/value tables; the workbook's Company s
 same facts, with the same labels, plus the record's unknown fields.
 
 ``kind`` is a ``reporter.sections.KINDS`` name, or ``enum`` (a code shown as words) or
-``datetime`` (an instant in the report's zone); ``field`` is the record's field
+``datetime`` (an instant in the report's zone: generated, submitted, updated) or ``day`` (a
+day such as an expiry: its calendar day in the report's zone, no clock time); ``field`` is the record's field
 (``qualification.<name>`` inside the qualification).
 """
 
@@ -74,9 +75,9 @@ FACT_GROUPS: dict[str, tuple[FactSpec, ...]] = {
         _company("Last updated", "updatedAt", "datetime"),
     ),
     "qualification": (
-        _decision("Status", "status", "status", "enum_code"),
+        _decision("Status", "status", "status", "enum"),  # words; the code is in the JSON and the Company sheet
         _decision("Status before expiry", "preExpirationStatus", "pre_expiration_status", "enum"),
-        _decision("Expires", "dateExpires", "date_expires", "datetime"),
+        _decision("Expires", "dateExpires", "date_expires", "day"),  # a day, not a clock time
         _amount("Internal single limit", "internalSingleLimit", qualification=True),
         _amount("Internal total limit", "internalTotalLimit", qualification=True),
         _decision("Summary", "summary", "summary", "longtext"),

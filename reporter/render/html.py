@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 from reporter import __version__
 from reporter.dates import WholeDay, get_zone
 from reporter.render import charts, labels
+from reporter.render.amounts import format_amount, money_currency, units_of
 from reporter.render.assets import asset_dir
 from reporter.render.facts import company_fact_groups
 from reporter.render.options import PAGE_SIZES, RenderOptions
@@ -78,6 +79,30 @@ def _money_filter(ctx_locale: str) -> Callable[[Any], str]:
         return str(value)
 
     return money
+
+
+def _amount_filters(locale: str) -> dict[str, Callable[..., str]]:
+    """``amount`` (a Money as a symbol-free figure in the currency a reader compares),
+    ``amount_code`` (the same with its ISO code: ``1,000.00 CAD``, for a cell whose column has no
+    single currency, or an original amount beside a converted one) and ``amount_in`` (a bare
+    ``Decimal`` in a named currency)."""
+
+    def amount(value: Any) -> str:
+        if value is None:
+            return NOT_PROVIDED
+        if isinstance(value, Money):
+            return format_amount(*value.display, locale)
+        return str(value)
+
+    def amount_code(value: Any) -> str:
+        if isinstance(value, Money):
+            return f"{amount(value)} {value.display[1]}"
+        return amount(value)
+
+    def amount_in(value: Any, currency: str) -> str:
+        return NOT_PROVIDED if value is None else format_amount(Decimal(value), currency, locale)
+
+    return dict(amount=amount, amount_code=amount_code, amount_in=amount_in)
 
 
 def _integer(value: Any) -> str:
@@ -223,6 +248,28 @@ def _localtime(value: Any, zone: tzinfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _day(value: Any, zone: tzinfo) -> str:
+    """A day field (an expiry) as its calendar day in the report's zone, ``YYYY-MM-DD``: no clock
+    time (TradeTapp sends some days as instants, ``2027-01-01T03:00:00Z``)."""
+    if value is None:
+        return ""
+    if isinstance(value, WholeDay) or not isinstance(value, datetime):
+        return _date(value)
+    return value.astimezone(zone).date().isoformat()
+
+
+def _day_rule(value: Any, zone: tzinfo, name: str) -> str:
+    """How ``_day`` found the day, when it matters: the instant TradeTapp sent falls on another
+    day in UTC than in the report's zone (``its day in America/Los_Angeles; sent as
+    2027-01-01 03:00 UTC``); empty otherwise."""
+    if not isinstance(value, datetime) or isinstance(value, WholeDay) or value.tzinfo is None:
+        return ""
+    utc = value.astimezone(get_zone("UTC"))
+    if utc.date() == value.astimezone(zone).date():
+        return ""
+    return f"its day in {name}; sent as {utc.strftime('%Y-%m-%d %H:%M')} UTC"
+
+
 def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | None = None) -> jinja2.Environment:
     """A new environment: ``templates`` (a folder) overrides the bundled templates by name."""
     bundled = jinja2.FileSystemLoader(str(asset_dir("templates")))
@@ -239,6 +286,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
     zone = get_zone(tz)
     env.filters.update(
         money=_money_filter(locale),
+        **_amount_filters(locale),
         prose_money=lambda v, ccy: NOT_PROVIDED if v is None else format_money(Decimal(v), ccy, locale),
         integer=_integer,
         year=_year,
@@ -251,6 +299,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         phone=_phone,
         label=_label,
         words=labels.in_words,
+        code_words=lambda v: labels.LABELS.get(v) or labels.words(v),  # a one-word code too: AUDITED -> Audited
         enum_cell=_enum_cell,
         breakable=_breakable,
         known_label=lambda v: labels.LABELS.get(v, v) if isinstance(v, str) else v,
@@ -259,11 +308,15 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         money_short=_money_short,
         textdir=_textdir,
         localtime=lambda v: _localtime(v, zone),
+        day=lambda v: _day(v, zone),
+        day_rule=lambda v: _day_rule(v, zone, tz),
         rawjson=lambda v: json.dumps(v, ensure_ascii=False, default=str),
     )
     env.tests["missing"] = lambda v: isinstance(v, MissingCoverage)
     env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX, LINE_MAX=LINE_MAX,
                        LEGAL_QUESTION_MAX=LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX=LEGAL_ANSWER_MAX)
+    env.globals.update(money_currency=money_currency, units_of=units_of,
+                       short_in=lambda ccy, v: _money_short(None if v is None else Money(Decimal(v), ccy)))
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     names = set(env.list_templates(filter_func=lambda n: n.startswith("sections/")))
     env.globals["custom_sections"] = frozenset(s.key for s in SECTIONS if f"sections/{s.key}.html.j2" in names)

@@ -9,11 +9,13 @@ of it fits one page is measured, not guessed: ``reporter.render.page_one_fit``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from reporter.transform.flags import plain_words
 from reporter.transform.model import Flag, InsuranceRow, Report
 from reporter.transform.sections_data import INSURANCE_LABELS
 
@@ -130,22 +132,54 @@ def year_span(years: Any) -> str:
     return ", ".join(str(y) for y in ys)
 
 
-def page_one_flags(report: Report) -> list[Flag]:
-    """The flags page one lists: those whose message is not already a verdict reason above, nor
-    the denial the banner quotes (repeated text said once)."""
-    said = set(report.verdict_reasons)
+_MORE_LIKE_IT = re.compile(r" \(and \d+ more like it\)$")
+
+
+def said_in_banner(report: Report) -> list[Flag]:
+    """The flags the banner above the flag list already says: the one each verdict reason quotes
+    (a reason is its flag's message in words, with "and N more like it" for the rest of its rule:
+    those others are not said), the denial the banner quotes, the expiry its status line states,
+    and the qualification-with-exceptions
+    flag when the banner prints the GC's summary it carries."""
+    reasons = {_MORE_LIKE_IT.sub("", r) for r in report.verdict_reasons}
     denied = bool(report.qualification.denial_reason and report.qualification.status == "DENIED")
-    return [f for f in report.flags
-            if f.message not in said and not (denied and f.rule == "qualification.denied")]
+    summary_shown = gc_summary(report) is not None
+    said: list[Flag] = []
+    for f in report.flags:
+        text = plain_words(f.message)
+        if text in reasons or f.message in reasons:
+            reasons.discard(text)  # one flag per reason: the rule's other flags are still listed
+            reasons.discard(f.message)
+            said.append(f)
+        elif (denied and f.rule == "qualification.denied") or f.rule in _STATUS_LINE_RULES:
+            said.append(f)
+        elif summary_shown and f.rule == "qualification.exceptions":
+            said.append(f)
+    return said
+
+
+def page_one_flags(report: Report) -> list[Flag]:
+    """The flags page one lists under the banner: those the banner does not already say (each
+    thing said once on page one; every flag in full under "All flags")."""
+    said = {id(f) for f in said_in_banner(report)}
+    return [f for f in report.flags if id(f) not in said]
+
+
+# Said by the banner's status line ("Expired · 2026-08-31 (89 days ago)"): not again as a reason.
+_STATUS_LINE_RULES = frozenset({"qualification.expired", "qualification.lapsed", "qualification.no_expiry"})
 
 
 def verdict_reasons(report: Report) -> list[str]:
-    """The banner's reasons, without the denial flag when the banner quotes the denial reason."""
+    """The banner's reasons, less what the banner says otherwise: the denial flag when the banner
+    quotes the denial reason, the expiry flag that its status line states (status, day, days
+    ago), and on a green verdict the status and expiry its reason repeats."""
     q = report.qualification
-    if not (q.denial_reason and q.status == "DENIED"):
-        return list(report.verdict_reasons)
-    denial = {f.message for f in report.flags if f.rule == "qualification.denied"}
-    return [r for r in report.verdict_reasons if r not in denial]
+    if report.verdict == "green":  # the status line above already says the status and the expiry
+        return ["No high or medium flags"]
+    denied = bool(q.denial_reason and q.status == "DENIED")
+    banner = [f for f in report.flags if f.rule in _STATUS_LINE_RULES or (denied and f.rule == "qualification.denied")]
+    skip = {f.message for f in banner} | {plain_words(f.message) for f in banner}
+    return [r for r in report.verdict_reasons if _MORE_LIKE_IT.sub("", r) not in skip]
 
 
 def gc_summary(report: Report) -> str | None:
@@ -188,7 +222,10 @@ def evidence_lines(report: Report) -> list[str]:
     ) if _years(ys)]
     if missing:
         out.append("Not submitted: " + "; ".join(f"{what} {years}" for what, years in missing))
-    if s.trade is not None and s.trade_trir is not None and s.judged is not None and s.judged.trir is not None:
+    # The trade comparison once: a trade flag (in the verdict or the flag list) already says it.
+    flagged = any(f.rule == "safety.trir_trade" for f in report.flags)
+    if (not flagged and s.trade is not None and s.trade_trir is not None and s.judged is not None
+            and s.judged.trir is not None):
         line = s.trade_trir.comparison
         if s.trade.trir_naics == "23":
             line = line.replace(" for construction (", " for all construction (")

@@ -115,10 +115,11 @@ def financial_figures(record: Qualification, amounts: Amounts, money: MoneyOf) -
     split = evidence.split_years((r.year, r.estimatedVolumeRevenue) for r in record.annualVolumeRevenues)
     revs = [(year, m) for year, value in split.measured if (m := money(value)) is not None]  # 0: not submitted
     years: list[RevenueYear] = []
-    prev: Money | None = None
-    for year, m in revs:
-        years.append(RevenueYear(year, m, metrics.change_ratio(m.value, prev.value if prev else None)))
-        prev = m
+    prev: tuple[int, Money] | None = None
+    for year, m in revs:  # year over year: only against the year just before, never across a gap
+        base = prev[1].value if prev is not None and year is not None and prev[0] == year - 1 else None
+        years.append(RevenueYear(year, m, metrics.change_ratio(m.value, base)))
+        prev = (year, m)
     loc_total = amounts.bankLineOfCreditTotal
     loc_out = amounts.bankLineOfCreditOutstanding
     largest = None

@@ -323,7 +323,7 @@ def _insurance(out: _Flags, insurance: Sequence[InsuranceRow], ctx: ReportContex
                 limit = limit_money.value if limit_money else None
                 floor_here = convert(floor)
                 if limit is None or limit < floor_here:
-                    out.add("insurance.below_minimum", f"{label}: {words} limit {amt(limit)} below the minimum {amt(floor_here)}",
+                    out.add("insurance.below_minimum", _limit_sentence(label, words, limit, amt(floor_here), amt),
                             insuranceType=required, field=field, limit=limit, minimum=floor_here, currency=ccy,
                             minimumAsWritten=floor, minimumCurrency=rules.insurance_currency)
     for r in insurance:
@@ -336,6 +336,15 @@ def _insurance(out: _Flags, insurance: Sequence[InsuranceRow], ctx: ReportContex
                     **ev, projectEnd=ctx.project.end)
         elif state is Expiry.EXPIRING:
             out.add("insurance.expiring", f"{label} {r.expiry.text} ({day})", **ev, daysToExpiry=r.expiry.days)
+
+
+def _limit_sentence(label: str, words: str, limit: Decimal | None, minimum: str, amt: Amount) -> str:
+    """One English sentence per case: ``General liability: per-occurrence limit not provided
+    (the minimum is $1,000,000.00)``; ``General liability: aggregate limit $1,500,000.00 is below
+    the minimum of $2,000,000.00``."""
+    if limit is None:
+        return f"{label}: {words} limit not provided (the minimum is {minimum})"
+    return f"{label}: {words} limit {amt(limit)} is below the minimum of {minimum}"
 
 
 def with_more(flags: list[Flag], more: list[Flag]) -> list[Flag]:

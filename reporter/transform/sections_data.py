@@ -197,10 +197,13 @@ def _osha(record: Qualification) -> list[SectionRow]:
 def _revenue(record: Qualification, money: MoneyOf) -> list[SectionRow]:
     rows: list[SectionRow] = []
     prev: Money | None = None
+    prev_year: int | None = None
     for a in sorted(record.annualVolumeRevenues, key=lambda a: (a.year is None, a.year or 0)):
         m = money(a.estimatedVolumeRevenue)
-        change = metrics.change_ratio(m.value if m else None, prev.value if prev else None)
+        # Year over year: only against the year just before (2023 vs 2021 across a missing year is not y/y).
+        consecutive = a.year is not None and prev_year is not None and a.year == prev_year + 1
+        change = metrics.change_ratio(m.value if m else None, prev.value if prev and consecutive else None)
         rows.append({"year": a.year, "estimatedVolumeRevenue": m, "change": change, "otherFields": a.other_fields})
-        prev = m
+        prev, prev_year = m, a.year
     rows.reverse()
     return rows

@@ -216,7 +216,9 @@ def evaluate(a: TradeTappAnalysis | None, ctx: model.ReportContext, currency: st
         who = f"raised by {f.raised_by}" if f.raised_by else "raised"
         when = f" on {f.raised_at.date().isoformat()}" if f.raised_at else ""
         by = f", {who}{when}" if f.raised_by or f.raised_at else ""
-        out.add(rule, f"GC's own TradeTapp flag ({f.priority or 'no priority'}, {f.type or 'no type'}){by}: "
+        kind = f"{f.priority.lower()} priority" if f.priority else "no priority"  # words, not codes
+        kind += f", {f.type.replace('_', ' ').lower()}" if f.type else ", no type"
+        out.add(rule, f"GC's own TradeTapp flag ({kind}){by}: "
                 f"{f.name or '(unnamed)'} - {f.summary or 'no summary'}",
                 flagId=f.id, name=f.name, priority=f.priority, type=f.type, summary=f.summary,
                 eventDate=f.event_date, raisedBy=f.raised_by, raisedAt=f.raised_at)
