@@ -85,7 +85,7 @@ def test_plain_rebuild_keeps_the_bid_data_and_the_bidders_own_bid(bid_folder, tm
     report = json.loads((bid_folder / item["files"]["json"]["path"]).read_text())
     price = Decimal(row["leveledTotal"] or row["total"])
     assert Decimal(str(report["project"]["value"])) == price and report["verdict"] == "red"
-    assert f"Award: {price:,} USD" in _pdf_text(bid_folder / row["packet"])
+    assert f"Award (USD): {price:,.2f}" in _pdf_text(bid_folder / row["packet"])
     # a company that is no bidder is built as any plain build builds it: no award
     newcomer = next(i for i in after["items"] if i["companyId"] == make_record(42)["id"])
     assert json.loads((bid_folder / newcomer["files"]["json"]["path"]).read_text())["project"]["value"] is None

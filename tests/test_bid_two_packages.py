@@ -117,9 +117,9 @@ def test_the_packet_names_each_packages_bid_and_checks_their_sum(built, scenario
     # the project line wraps beside the company facts, so its pieces are looked for one by one
     assert f"Mission Bay Medical Office Building · award = both bids: 26 00 00 Electrical {lq.total:,} +" in text
     assert f"Communications {scenario.second_bids[lq.company_id]:,} USD" in text
-    assert f"Award: {both:,} USD" in text
+    assert f"Award (USD): {both:,.2f}" in text
     # a company on one package only: its packet is priced at its one bid, with no such line
     only = next(b for b in scenario.bidders if b.role == "qualified")
     item = next(i for i in manifest["items"] if i["companyId"] == only.company_id)
     text = pdf_text(out / item["files"]["pdf"]["path"])
-    assert f"Award: {_price(only):,} USD" in text and "award =" not in text
+    assert f"Award (USD): {_price(only):,.2f}" in text and "award =" not in text

@@ -266,6 +266,7 @@ def _financial_rules(out: _Out, a: TradeTappAnalysis, ctx: model.ReportContext, 
     if award is not None and kind:
         low = any(t in kind for t in LOW_QUALITY_TYPES)
         if (low and award > r.tradetapp_reviewed_above) or (kind == "REVIEWED" and award > r.tradetapp_audited_above):
-            need, edge = ("AUDITED", r.tradetapp_audited_above) if kind == "REVIEWED" else ("REVIEWED or AUDITED", r.tradetapp_reviewed_above)
-            out.add("tradetapp.statement_type", f"Latest statement is {latest.type}; an award of {amt(award)} (above "
+            need, edge = ("audited", r.tradetapp_audited_above) if kind == "REVIEWED" else ("reviewed or audited", r.tradetapp_reviewed_above)
+            words = (latest.type or "").replace("_", " ").lower()  # a reader's words; statementType keeps the code
+            out.add("tradetapp.statement_type", f"Latest statement is {words}; an award of {amt(award)} (above "
                     f"{amt(edge)}) calls for {need} statements", statementType=latest.type, award=award, threshold=edge)
