@@ -3,10 +3,11 @@ WeasyPrint render of that packet's own HTML, also as a whole process (interprete
 render, write).
 
 Run: ``python tests/benchmarks/bench_startup.py [--runs 7] [--tree DIR]`` from the repository root
-(or as part of ``tests/benchmarks/run_all.py``). Not collected by pytest. ``--tree`` measures
-another checkout of reporter (say ``git archive main | tar -x -C /tmp/base``) with the same
-interpreter, so a before/after pair is measured in one run on the same noisy machine. The two
-commands alternate run by run, and each figure is a median.
+(or as part of ``tests/benchmarks/run_all.py``). Not collected by pytest. ``--tree DIR`` also
+measures another checkout of reporter (the "before": say ``git archive main | tar -x -C
+/tmp/base``) with the same interpreter, interleaved with this one run by run, so a before/after
+pair is measured in one run on the same noisy machine. Each tree's packet is compared with the bare
+render of its own HTML; the commands alternate run by run, and each figure is a median.
 """
 
 from __future__ import annotations
@@ -39,37 +40,53 @@ def _timed(cmd: list[str], cwd: Path) -> float:
 def packet_vs_bare(sample: str, runs: int, tree: Path = ROOT, formats: str = "pdf,xlsx") -> dict:
     """Median whole-process seconds of ``reporter build`` (``formats``) and of a bare WeasyPrint
     render of the same packet's HTML, alternating; and their ratio."""
+    return packets_vs_bare(sample, runs, {"after": tree}, formats)["after"]
+
+
+def packets_vs_bare(sample: str, runs: int, trees: dict[str, Path], formats: str = "pdf,xlsx") -> dict:
+    """``packet_vs_bare`` for each of ``trees`` (name -> checkout), every run measuring each tree's
+    packet and its bare render in turn; a dict name -> result."""
     src = ROOT / "samples" / sample
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        html_cmd = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / "h"), "--formats",
-                    "html", "--as-of", "2026-11-28", "-q"]
-        _timed(html_cmd, tree)
-        (html,) = (out / "h").glob("*.html")
-        packet = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / "p"), "--formats", formats,
-                  "--as-of", "2026-11-28", "--force", "--jobs", "1", "-q"]
-        bare = [sys.executable, "-c", BARE, str(html), str(out / "bare.pdf")]
-        _timed(packet, tree)  # warm the page cache
-        p, b = [], []
+        cmds = {}
+        for name, tree in trees.items():
+            html_cmd = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / name / "h"),
+                        "--formats", "html", "--as-of", "2026-11-28", "-q"]
+            _timed(html_cmd, tree)
+            (html,) = (out / name / "h").glob("*.html")
+            packet = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / name / "p"),
+                      "--formats", formats, "--as-of", "2026-11-28", "--force", "--jobs", "1", "-q"]
+            bare = [sys.executable, "-c", BARE, str(html), str(out / name / "bare.pdf")]
+            _timed(packet, tree)  # warm the page cache
+            cmds[name] = (tree, packet, bare)
+        p: dict[str, list[float]] = {name: [] for name in trees}
+        b: dict[str, list[float]] = {name: [] for name in trees}
         for _ in range(runs):
-            p.append(_timed(packet, tree))
-            b.append(_timed(bare, tree))
-    mp, mb = statistics.median(p), statistics.median(b)
-    return {"sample": sample, "formats": formats, "packet_s": round(mp, 3), "bare_s": round(mb, 3),
-            "ratio": round(mp / mb, 3)}
+            for name, (tree, packet, bare) in cmds.items():
+                p[name].append(_timed(packet, tree))
+                b[name].append(_timed(bare, tree))
+    result = {}
+    for name in trees:
+        mp, mb = statistics.median(p[name]), statistics.median(b[name])
+        result[name] = {"sample": sample, "formats": formats, "packet_s": round(mp, 3), "bare_s": round(mb, 3),
+                        "ratio": round(mp / mb, 3)}
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--tree", type=Path, default=ROOT, help="the reporter checkout to measure (default this one)")
+    ap.add_argument("--tree", type=Path, help="also measure this checkout (the 'before'), interleaved")
     args = ap.parse_args()
+    trees = {"after": ROOT} if args.tree is None else {"before": args.tree.resolve(), "after": ROOT}
     for sample in ("gr8-builders.json", "summit-electrical-large.json"):
         for formats in ("pdf", "pdf,xlsx"):
-            r = packet_vs_bare(sample, args.runs, args.tree.resolve(), formats)
-            print(f"{sample:32s} --formats {formats:9s} packet {r['packet_s']:.2f} s  bare {r['bare_s']:.2f} s  "
-                  f"ratio {r['ratio']:.2f}x", flush=True)
-            print(json.dumps(r), flush=True)
+            results = packets_vs_bare(sample, args.runs, trees, formats)
+            for name, r in results.items():
+                print(f"{name:6s} {sample:32s} --formats {formats:9s} packet {r['packet_s']:.2f} s  "
+                      f"bare {r['bare_s']:.2f} s  ratio {r['ratio']:.2f}x", flush=True)
+            print(json.dumps(results), flush=True)
 
 
 if __name__ == "__main__":
