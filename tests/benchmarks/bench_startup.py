@@ -7,13 +7,16 @@ Run: ``python tests/benchmarks/bench_startup.py [--runs 7] [--tree DIR]`` from t
 measures another checkout of reporter (the "before": say ``git archive main | tar -x -C
 /tmp/base``) with the same interpreter, interleaved with this one run by run, so a before/after
 pair is measured in one run on the same noisy machine. Each tree's packet is compared with the bare
-render of its own HTML; the commands alternate run by run, and each figure is a median.
+render of its own HTML; the commands alternate run by run, and each figure is a median. Wall
+seconds and CPU seconds (user + system of the process, every thread) are both given: on a shared
+machine the CPU figures move far less from run to run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,11 +33,19 @@ BARE = (
 
 
 def _timed(cmd: list[str], cwd: Path) -> float:
+    return _timed_cpu(cmd, cwd)[0]
+
+
+def _timed_cpu(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, every thread) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr[-2000:]}")
-    return time.perf_counter() - t
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def packet_vs_bare(sample: str, runs: int, tree: Path = ROOT, formats: str = "pdf,xlsx") -> dict:
@@ -60,17 +71,21 @@ def packets_vs_bare(sample: str, runs: int, trees: dict[str, Path], formats: str
             bare = [sys.executable, "-c", BARE, str(html), str(out / name / "bare.pdf")]
             _timed(packet, tree)  # warm the page cache
             cmds[name] = (tree, packet, bare)
-        p: dict[str, list[float]] = {name: [] for name in trees}
-        b: dict[str, list[float]] = {name: [] for name in trees}
+        p: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        b: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
         for _ in range(runs):
             for name, (tree, packet, bare) in cmds.items():
-                p[name].append(_timed(packet, tree))
-                b[name].append(_timed(bare, tree))
+                p[name].append(_timed_cpu(packet, tree))
+                b[name].append(_timed_cpu(bare, tree))
     result = {}
     for name in trees:
-        mp, mb = statistics.median(p[name]), statistics.median(b[name])
+        mp, mb = statistics.median(w for w, _ in p[name]), statistics.median(w for w, _ in b[name])
+        cp, cb = statistics.median(c for _, c in p[name]), statistics.median(c for _, c in b[name])
+        # CPU seconds are steadier than wall seconds on a shared machine (waiting for a core is not
+        # counted), so both are given.
         result[name] = {"sample": sample, "formats": formats, "packet_s": round(mp, 3), "bare_s": round(mb, 3),
-                        "ratio": round(mp / mb, 3)}
+                        "ratio": round(mp / mb, 3), "packet_cpu_s": round(cp, 3), "bare_cpu_s": round(cb, 3),
+                        "cpu_ratio": round(cp / cb, 3)}
     return result
 
 
@@ -85,7 +100,8 @@ def main() -> None:
             results = packets_vs_bare(sample, args.runs, trees, formats)
             for name, r in results.items():
                 print(f"{name:6s} {sample:32s} --formats {formats:9s} packet {r['packet_s']:.2f} s  "
-                      f"bare {r['bare_s']:.2f} s  ratio {r['ratio']:.2f}x", flush=True)
+                      f"bare {r['bare_s']:.2f} s  ratio {r['ratio']:.2f}x  (CPU {r['packet_cpu_s']:.2f} / "
+                      f"{r['bare_cpu_s']:.2f} s = {r['cpu_ratio']:.2f}x)", flush=True)
             print(json.dumps(results), flush=True)
 
 
