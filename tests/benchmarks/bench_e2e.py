@@ -14,8 +14,8 @@ packet, mostly 4-7 pages, a few of 36-52 pages from long office and custom-quest
   CSI codes and as many regions (about 37 and 44 pages with the dense long tables).
 
 Sizes were picked by rendering candidates (a record of 1,000 offices and 1,000 questions alone
-made 29 pages, the 3,000-item one 44): 30 records come to a mean of about 6.8 pages, and every
-multiple of 30 keeps the same proportions (60 records: four very long ones). The fake answers 5% of
+made 29 pages, the 3,000-item one 44): 30 records came to a mean of 6.67 pages (28 of 4-7, max
+44), and every multiple of 30 keeps the same proportions (60 records: four very long ones). The fake answers 5% of
 requests with 429 and 5% slowly (0.2 s), so there is API time to overlap with rendering.
 
 Each run is ``reporter build --all --jobs N --force --formats pdf`` (``--tree``: another checkout,
