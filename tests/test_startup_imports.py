@@ -7,6 +7,11 @@ nothing an earlier test imported hides an import.
   openpyxl; asking for the workbook imports openpyxl, asking the API imports httpx.
 - The ``--pdf-variant`` list written out in ``reporter.render.options`` is the installed
   WeasyPrint's.
+- Parsing the arguments imports no pydantic either, nor the modules only some commands need
+  (the ``--updated-since`` clock ``reporter.api.sync_state``, the manifest readers of ``verify``).
+- The wire models are built on first validation (``defer_build``): importing them builds no
+  validator, and a build of a record without side files never imports the financials and flags
+  models (``reporter.api.financials_models``); one with side files does, and reads them.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "gr8-builders.json"
@@ -27,14 +34,27 @@ try:
     rc = main(sys.argv[1:])
 except SystemExit as exc:
     rc = exc.code
-print(json.dumps([rc, sorted({m.split('.')[0] for m in sys.modules})]))
+print(json.dumps([rc, sorted(sys.modules)]))
 """
 
 
-def _imports(*argv: str) -> tuple[int, set[str]]:
+def _modules(*argv: str) -> tuple[int, set[str]]:
+    """Exit status of ``reporter ARGV`` run in a fresh interpreter, and every module it imported."""
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT)
     rc, modules = json.loads(done.stdout.strip().splitlines()[-1])
-    return rc, set(modules) & set(WATCHED)
+    return rc, set(modules)
+
+
+def _imports(*argv: str) -> tuple[int, set[str]]:
+    rc, modules = _modules(*argv)
+    return rc, {m.split(".")[0] for m in modules} & set(WATCHED)
+
+
+def _fresh(code: str) -> object:
+    """The JSON value ``code`` prints last, run in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_argument_parsing_imports_no_renderer_and_no_http(tmp_path):
@@ -71,3 +91,72 @@ def test_written_out_variants_are_weasyprints():
     from reporter.render.pdf import variants
 
     assert list(PDF_VARIANTS) == variants()
+
+
+COMMAND_ONLY = ("reporter.api.sync_state", "reporter.deliver.manifest", "reporter.deliver.verify",
+                "reporter.api.financials_models", "reporter.api.models")
+
+
+def test_argument_parsing_imports_no_pydantic_and_no_command_only_modules():
+    rc, modules = _modules("build", "--help")
+    assert rc == 0
+    assert not {m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core")}
+    assert not modules & set(COMMAND_ONLY)
+    assert "reporter.commands.verify" in modules  # every command's parser was built
+
+
+def test_offline_build_without_side_files_never_builds_the_financials_models(tmp_path):
+    record = ROOT / "samples" / "harbor-glazing.json"
+    assert not list(record.parent.glob("harbor-glazing.*.json"))  # no side files beside it
+    rc, modules = _modules("build", str(record), "--out", str(tmp_path / "o"), "--formats", "pdf", "--jobs", "1", "-q")
+    assert rc == 0
+    assert list((tmp_path / "o").glob("*.pdf"))
+    assert "reporter.api.models" in modules  # the record itself is validated
+    assert "reporter.api.financials_models" not in modules
+    assert "reporter.api.sync_state" not in modules
+
+
+def test_offline_build_with_side_files_validates_them(tmp_path):
+    assert (SAMPLE.parent / "gr8-builders.financials.json").is_file()
+    rc, modules = _modules("build", str(SAMPLE), "--out", str(tmp_path / "o"), "--formats", "json", "--jobs", "1", "-q")
+    assert rc == 0
+    assert "reporter.api.financials_models" in modules
+    (report,) = (p for p in (tmp_path / "o").glob("*.json") if p.name != "manifest.json")
+    assert json.loads(report.read_text(encoding="utf-8"))["tradetapp"]["financialsStatus"] == "present"
+
+
+def test_a_bad_side_file_still_fails_in_one_line(tmp_path):
+    record = tmp_path / "sub.json"
+    record.write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "sub.financials.json").write_text('{"statements": "not a list"}', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "reporter", "build", str(record), "--out", str(tmp_path / "o"),
+                           "--formats", "json", "-q"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1
+    lines = [ln for ln in done.stderr.splitlines() if "sub.financials.json" in ln]
+    assert lines, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_wire_models_are_built_on_first_validation():
+    built = _fresh("""
+import json
+from reporter.api import models
+before = [models.Qualification.__pydantic_complete__, models.OfficeAddress.__pydantic_complete__]
+models.Qualification.model_validate({"id": "x", "companyOfficeAddresses": {"results": [{"city": "Reno"}]}})
+after = models.Qualification.__pydantic_complete__
+print(json.dumps(before + [after]))
+""")
+    assert built == [False, False, True]
+
+
+def test_flag_page_aliases_are_the_parametrized_pages():
+    from reporter.api import financials_models as fm
+    from reporter.api import financials_names
+
+    assert fm.FlagPage is fm.Page[fm.Flag]
+    assert fm.StateHistoryPage is fm.Page[fm.FlagState]
+    assert fm.FlagPage.model_validate({"pagination": None, "results": None}).results == []
+    with pytest.raises(AttributeError):
+        fm.NoSuchPage  # noqa: B018
+    assert fm.METRIC_FIELDS is financials_names.METRIC_FIELDS
+    assert fm.RAW_DATA_FIELDS is financials_names.RAW_DATA_FIELDS

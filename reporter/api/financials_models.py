@@ -17,6 +17,18 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
+# The wire names, re-exported beside their models (the transform imports them from
+# ``financials_names``, which needs no pydantic).
+from reporter.api.financials_names import (  # noqa: F401
+    BENCHMARK_NAMES,
+    KNOWN_FLAG_PRIORITIES,
+    KNOWN_FLAG_STATES,
+    KNOWN_FLAG_TYPES,
+    KNOWN_STATEMENT_TYPES,
+    KNOWN_TAX_TYPES,
+    METRIC_FIELDS,
+    RAW_DATA_FIELDS,
+)
 from reporter.api.models import (
     DateOnly,
     Int,
@@ -28,32 +40,6 @@ from reporter.api.models import (
     WireModel,
     none_to_list,
 )
-
-KNOWN_FLAG_TYPES = frozenset(
-    {"GENERAL", "INSURANCE", "SAFETY", "FINANCIAL", "PROJECT", "COMMUNICATION", "OTHER"}
-)
-KNOWN_FLAG_PRIORITIES = ("HIGH", "MEDIUM", "LOW")  # the API's "priority desc" order
-KNOWN_FLAG_STATES = frozenset({"ACTIVE", "RESOLVED"})
-KNOWN_STATEMENT_TYPES = frozenset({"REVIEWED", "AUDITED", "COMPILED"})  # only REVIEWED is documented
-KNOWN_TAX_TYPES = frozenset({"US_FEIN", "US_SSN", "CAN_BN", "OTHER"})
-
-# The names of the 22 raw figures and 19 ratios of a statement, in the reference's order.
-RAW_DATA_FIELDS = (
-    "accountsPayable", "accountsReceivable", "amountOfCreditUsed", "billingInExcessOfCost",
-    "cashAndCashEquivalents", "costInExcessOfBillings", "costsOfGoodsSold", "currentLiabilities",
-    "earningsBeforeIncomeTaxes", "equity", "interestExpense", "interestIncome", "marketableSecurities",
-    "netCashFromFinancing", "netCashFromInvestments", "netCashFromOperations", "netIncome",
-    "revenueSales", "totalAssets", "currentAssets", "totalLiabilities", "totalLineOfCredit",
-)
-METRIC_FIELDS = (
-    "accountsReceivableTurnover", "assetTurnoverRatio", "cashToOverbillings", "currentRatio",
-    "daysOfCashOnHand", "debtLessCashToEquity", "debtRatio", "debtToEquity", "equityToSales",
-    "equityToTotalLiabilities", "grossProfitMargin", "netProfitMargin", "quickRatio", "returnOnAssets",
-    "underbillingsToCurrentAssets", "underbillingsToWc", "workingCapitalCompression",
-    "workingCapitalToSales", "workingCapitalTurnover",
-)
-BENCHMARK_NAMES = ("debt", "liquidity", "profitability", "turnover", "overallBenchmarking")
-
 
 ListCustomRatio = Annotated[list["CustomRatio"], BeforeValidator(none_to_list)]
 ListStatement = Annotated[list["Statement"], BeforeValidator(none_to_list)]
@@ -262,5 +248,16 @@ class Flag(WireModel):
         return self.state is not None and self.state.value == "ACTIVE"
 
 
-FlagPage = Page[Flag]
-StateHistoryPage = Page[FlagState]
+
+
+# ``FlagPage`` (``Page[Flag]``) and ``StateHistoryPage`` (``Page[FlagState]``) are made on first use
+# (PEP 562): parametrizing a generic pydantic model builds its validator at once, ignoring
+# ``defer_build``, and a module-level alias would pay that at import. pydantic caches the
+# parametrization, so every use gets the same class.
+_PAGES = {"FlagPage": "Flag", "StateHistoryPage": "FlagState"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PAGES:
+        return Page[globals()[_PAGES[name]]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

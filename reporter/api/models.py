@@ -89,7 +89,7 @@ DateOnly = Annotated[date | None, BeforeValidator(parse_api_date)]
 class WireModel(BaseModel):
     """Base of every wire model: unknown fields kept, names as on the wire."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False, defer_build=True)
 
     @property
     def other_fields(self) -> dict[str, Any]:
@@ -334,8 +334,11 @@ class Qualification(WireModel):
     unions: ListOf[Union] = Field(default_factory=list)
     annualVolumeRevenues: ListOf[AnnualVolumeRevenue] = Field(default_factory=list)
     professionalLicenses: ListOf[ProfessionalLicense] = Field(default_factory=list)
-    companyOfficeAddresses: Page[OfficeAddress] = Field(default_factory=Page[OfficeAddress])
-    customQuestions: Page[CustomQuestion] = Field(default_factory=Page[CustomQuestion])
+    # The pages' defaults are made on call: ``Page[X]`` at class creation would build that
+    # parametrized model's validator at import (pydantic rebuilds a generic when it is
+    # parametrized), which ``defer_build`` leaves to the first validation.
+    companyOfficeAddresses: Page[OfficeAddress] = Field(default_factory=lambda: Page[OfficeAddress]())
+    customQuestions: Page[CustomQuestion] = Field(default_factory=lambda: Page[CustomQuestion]())
 
     @model_validator(mode="before")
     @classmethod

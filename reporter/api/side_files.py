@@ -17,15 +17,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from reporter.api.financials_models import Financials, FlagPage
-from reporter.api.saved import describe_validation_error
 from reporter.errors import InputError
 from reporter.fsio import atomic_write
 from reporter.jsonio import dumps_exact, loads_exact
+
+if TYPE_CHECKING:
+    from reporter.api.financials_models import Financials, FlagPage
+
+# The pydantic models of the side files (``reporter.api.financials_models``) and the validation
+# error text (``reporter.api.saved``) are imported where a side file is validated, not here: every
+# build imports this module to look for side files, and most records have none.
 
 FINANCIALS_SUFFIX = ".financials.json"
 FLAGS_SUFFIX = ".flags.json"
@@ -126,6 +129,11 @@ def _financials_of(raw: dict[str, Any], path: str, company_id: str | None) -> di
         if raw.get("status") != 404:
             raise InputError(f"{path}: a recorded not-found answer must have \"status\": 404")
         return {"financials_raw": raw, "financials_not_found": True}
+    from pydantic import ValidationError
+
+    from reporter.api.financials_models import Financials
+    from reporter.api.saved import describe_validation_error
+
     try:
         model = Financials.model_validate(raw)
     except ValidationError as exc:
@@ -143,6 +151,11 @@ def _flags(path: Path, company_id: str | None) -> dict[str, Any]:
 def _flags_of(raw: dict[str, Any], path: str, company_id: str | None) -> dict[str, Any]:
     if not isinstance(raw, dict) or not isinstance(raw.get("results"), list):
         raise InputError(f"{path}: expected a flags list page with a 'results' list")
+    from pydantic import ValidationError
+
+    from reporter.api.financials_models import FlagPage
+    from reporter.api.saved import describe_validation_error
+
     try:
         page = FlagPage.model_validate(raw)
     except ValidationError as exc:

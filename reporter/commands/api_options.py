@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reporter.api import sync_state
 from reporter.api.settings import MAX_LIST_LIMIT, ApiSettings, QueryFilters, is_company_id
 from reporter.api.side_files import SideOptions
 from reporter.dates import parse_api_datetime
@@ -29,9 +28,10 @@ if TYPE_CHECKING:
     from reporter.api.fetch import FetchResult
     from reporter.api.tokens import TokenProvider
 
-# ``reporter.api.fetch`` and ``reporter.api.tokens`` (httpx, Authlib: about 0.3 s) are imported
-# only when companies are asked of the API: every command parses its arguments through this
-# module, and an offline ``reporter build FILE`` never talks to TradeTapp.
+# ``reporter.api.fetch`` and ``reporter.api.tokens`` (httpx, Authlib: about 0.3 s) and
+# ``reporter.api.sync_state`` (hashlib, secrets: 20 ms) are imported only when companies are asked
+# of the API: every command parses its arguments through this module, and an offline
+# ``reporter build FILE`` never talks to TradeTapp.
 
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +112,8 @@ class ApiRequest:
     def mark_success(self) -> None:
         """Call after a run in which every company was fetched (and built): advances the clock."""
         if self.all_ and self.out_dir is not None and self.scope is not None:
+            from reporter.api import sync_state  # here, not at the top: only an API run has a clock
+
             sync_state.record_run(self.out_dir, self.scope, self.started_at, salt=self.salt)
 
 
@@ -149,6 +151,8 @@ def api_request_from_args(args: argparse.Namespace, *, required: bool = True) ->
     if args.updated_since == "last" and out_dir is None:
         raise UsageError("--updated-since last needs --out DIR (the folder remembers the last run)")
     since = args.updated_since if args.updated_since == "last" else _instant(args.updated_since, "--updated-since")
+    from reporter.api import sync_state  # here, not at the top: an offline build reads no clock
+
     plan = sync_state.plan_sync(out_dir, settings.base_url, settings.gc_company_id, filters, since)
     filters.updated_since = plan.updated_since
     filters.check()  # re-check the range with both bounds known

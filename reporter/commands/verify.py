@@ -9,9 +9,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from reporter.deliver.manifest import read_manifest
-from reporter.deliver.verify import unlisted_files, verify_folder
-
 log = logging.getLogger("reporter")
 
 
@@ -22,6 +19,11 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: every command's parser is built each run, and only this one
+    # reads a manifest back.
+    from reporter.deliver.manifest import read_manifest
+    from reporter.deliver.verify import unlisted_files, verify_folder
+
     manifest = read_manifest(Path(args.folder))
     checked, problems = verify_folder(Path(args.folder), manifest)
     for p in problems:

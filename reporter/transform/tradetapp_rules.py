@@ -18,17 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reporter.api.financials_models import (
+from reporter.api.financials_names import (
     BENCHMARK_NAMES,
     KNOWN_FLAG_PRIORITIES,
     METRIC_FIELDS,
     RAW_DATA_FIELDS,
-    Financials,
-    Flag,
-    FlagState,
-    Statement,
 )
 from reporter.api.side_files import SideFiles
 from reporter.transform import model
@@ -48,6 +44,9 @@ from reporter.transform.model_tradetapp import (
 )
 from reporter.transform.money import Money, format_money
 from reporter.transform.rules import OFF, Rules
+
+if TYPE_CHECKING:  # the models only type the arguments: a record without side files never builds them
+    from reporter.api.financials_models import Financials, Flag, FlagState, Statement
 
 BENCHMARK_LABELS = {"debt": "Debt", "liquidity": "Liquidity", "profitability": "Profitability",
                     "turnover": "Turnover", "overall": "Overall"}

@@ -3,11 +3,19 @@
 Run: ``python tests/benchmarks/bench_e2e.py [--records 60] [--repeat 3] [--tree DIR]`` from the
 repository root (or as part of ``tests/benchmarks/run_all.py``). Not collected by pytest.
 
-The mix (``mix``): most packets are 4-7 pages (2-20 offices, 3-30 custom questions: the
-generated records' sizes cycle through that range), one in ten is a medium one (60 offices, 40
-questions) and one in thirty a long one (300 offices, 200 questions: 10 pages with the dense
-tables); lighter than the issue's 120-record measurement (mean 6.8 pages, a few of 36-52): 30
-records came to a mean of 4.37 pages. The fake answers 5% of
+The mix (``mix``) is chosen to match the issue's 120-record measurement (mean 6.8 pages per
+packet, mostly 4-7 pages, a few of 36-52 pages from long office and custom-question lists):
+
+- most records (28 in 30) are 4-7 pages: 2-20 offices and 3-30 custom questions, the generated
+  records' sizes cycling through that range, and one in ten of them a medium one (60 offices, 40
+  questions);
+- one in fifteen is a very long one, 2,500 or 3,000 nested items in turn: 1,000 offices (the
+  per-list bound of ``reporter.limits.MAX_LIST_ITEMS``) and 1,000 custom questions, plus 250 or 500
+  CSI codes and as many regions (about 37 and 44 pages with the dense long tables).
+
+Sizes were picked by rendering candidates (a record of 1,000 offices and 1,000 questions alone
+made 29 pages, the 3,000-item one 44): 30 records came to a mean of 6.67 pages (28 of 4-7, max
+44), and every multiple of 30 keeps the same proportions (60 records: four very long ones). The fake answers 5% of
 requests with 429 and 5% slowly (0.2 s), so there is API time to overlap with rendering.
 
 Each run is ``reporter build --all --jobs N --force --formats pdf`` (``--tree``: another checkout,
@@ -38,13 +46,21 @@ from tests.fakes.tradetapp import DEFAULT_TOKEN, FakeTradeTapp, Faults  # noqa: 
 AS_OF = "2026-11-28"
 
 
+def _long_lists(count: int) -> dict:
+    """CSI codes and regions (``count`` each) of a very long record."""
+    csi = [{"primaryCode": f"{i % 49 + 1:02d}", "secondaryCode": f"{i % 97:02d}", "tertiaryCode": f"{i % 13:02d}",
+            "codeDescription": f"Work category {i + 1}"} for i in range(count)]
+    return {"csiCodesForWorkPerformed": csi, "regionsServed": [{"region": f"Region {i + 1}"} for i in range(count)]}
+
+
 def mix(count: int) -> list[dict]:
     """``count`` records: sizes as in the module docstring, deterministic."""
     records = []
     for n in range(1, count + 1):
-        if n % 30 == 15:
-            offices, questions = 300, 200
-        elif n % 10 == 5:
+        if n % 15 == 8:  # very long: 2,500 items (n = 8, 38, ...) or 3,000 (n = 23, 53, ...)
+            records.append(make_record(n, offices=1000, questions=1000, **_long_lists(250 if n % 30 == 8 else 500)))
+            continue
+        if n % 10 == 5:
             offices, questions = 60, 40
         else:
             offices, questions = 2 + (n * 7) % 19, 3 + (n * 11) % 28

@@ -3,16 +3,20 @@ WeasyPrint render of that packet's own HTML, also as a whole process (interprete
 render, write).
 
 Run: ``python tests/benchmarks/bench_startup.py [--runs 7] [--tree DIR]`` from the repository root
-(or as part of ``tests/benchmarks/run_all.py``). Not collected by pytest. ``--tree`` measures
-another checkout of reporter (say ``git archive main | tar -x -C /tmp/base``) with the same
-interpreter, so a before/after pair is measured in one run on the same noisy machine. The two
-commands alternate run by run, and each figure is a median.
+(or as part of ``tests/benchmarks/run_all.py``). Not collected by pytest. ``--tree DIR`` also
+measures another checkout of reporter (the "before": say ``git archive main | tar -x -C
+/tmp/base``) with the same interpreter, interleaved with this one run by run, so a before/after
+pair is measured in one run on the same noisy machine. Each tree's packet is compared with the bare
+render of its own HTML; the commands alternate run by run, and each figure is a median. Wall
+seconds and CPU seconds (user + system of the process, every thread) are both given: on a shared
+machine the CPU figures move far less from run to run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,47 +33,76 @@ BARE = (
 
 
 def _timed(cmd: list[str], cwd: Path) -> float:
+    return _timed_cpu(cmd, cwd)[0]
+
+
+def _timed_cpu(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, every thread) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr[-2000:]}")
-    return time.perf_counter() - t
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def packet_vs_bare(sample: str, runs: int, tree: Path = ROOT, formats: str = "pdf,xlsx") -> dict:
     """Median whole-process seconds of ``reporter build`` (``formats``) and of a bare WeasyPrint
     render of the same packet's HTML, alternating; and their ratio."""
+    return packets_vs_bare(sample, runs, {"after": tree}, formats)["after"]
+
+
+def packets_vs_bare(sample: str, runs: int, trees: dict[str, Path], formats: str = "pdf,xlsx") -> dict:
+    """``packet_vs_bare`` for each of ``trees`` (name -> checkout), every run measuring each tree's
+    packet and its bare render in turn; a dict name -> result."""
     src = ROOT / "samples" / sample
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        html_cmd = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / "h"), "--formats",
-                    "html", "--as-of", "2026-11-28", "-q"]
-        _timed(html_cmd, tree)
-        (html,) = (out / "h").glob("*.html")
-        packet = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / "p"), "--formats", formats,
-                  "--as-of", "2026-11-28", "--force", "--jobs", "1", "-q"]
-        bare = [sys.executable, "-c", BARE, str(html), str(out / "bare.pdf")]
-        _timed(packet, tree)  # warm the page cache
-        p, b = [], []
+        cmds = {}
+        for name, tree in trees.items():
+            html_cmd = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / name / "h"),
+                        "--formats", "html", "--as-of", "2026-11-28", "-q"]
+            _timed(html_cmd, tree)
+            (html,) = (out / name / "h").glob("*.html")
+            packet = [sys.executable, "-m", "reporter", "build", str(src), "--out", str(out / name / "p"),
+                      "--formats", formats, "--as-of", "2026-11-28", "--force", "--jobs", "1", "-q"]
+            bare = [sys.executable, "-c", BARE, str(html), str(out / name / "bare.pdf")]
+            _timed(packet, tree)  # warm the page cache
+            cmds[name] = (tree, packet, bare)
+        p: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        b: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
         for _ in range(runs):
-            p.append(_timed(packet, tree))
-            b.append(_timed(bare, tree))
-    mp, mb = statistics.median(p), statistics.median(b)
-    return {"sample": sample, "formats": formats, "packet_s": round(mp, 3), "bare_s": round(mb, 3),
-            "ratio": round(mp / mb, 3)}
+            for name, (tree, packet, bare) in cmds.items():
+                p[name].append(_timed_cpu(packet, tree))
+                b[name].append(_timed_cpu(bare, tree))
+    result = {}
+    for name in trees:
+        mp, mb = statistics.median(w for w, _ in p[name]), statistics.median(w for w, _ in b[name])
+        cp, cb = statistics.median(c for _, c in p[name]), statistics.median(c for _, c in b[name])
+        # CPU seconds are steadier than wall seconds on a shared machine (waiting for a core is not
+        # counted), so both are given.
+        result[name] = {"sample": sample, "formats": formats, "packet_s": round(mp, 3), "bare_s": round(mb, 3),
+                        "ratio": round(mp / mb, 3), "packet_cpu_s": round(cp, 3), "bare_cpu_s": round(cb, 3),
+                        "cpu_ratio": round(cp / cb, 3)}
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--tree", type=Path, default=ROOT, help="the reporter checkout to measure (default this one)")
+    ap.add_argument("--tree", type=Path, help="also measure this checkout (the 'before'), interleaved")
     args = ap.parse_args()
+    trees = {"after": ROOT} if args.tree is None else {"before": args.tree.resolve(), "after": ROOT}
     for sample in ("gr8-builders.json", "summit-electrical-large.json"):
         for formats in ("pdf", "pdf,xlsx"):
-            r = packet_vs_bare(sample, args.runs, args.tree.resolve(), formats)
-            print(f"{sample:32s} --formats {formats:9s} packet {r['packet_s']:.2f} s  bare {r['bare_s']:.2f} s  "
-                  f"ratio {r['ratio']:.2f}x", flush=True)
-            print(json.dumps(r), flush=True)
+            results = packets_vs_bare(sample, args.runs, trees, formats)
+            for name, r in results.items():
+                print(f"{name:6s} {sample:32s} --formats {formats:9s} packet {r['packet_s']:.2f} s  "
+                      f"bare {r['bare_s']:.2f} s  ratio {r['ratio']:.2f}x  (CPU {r['packet_cpu_s']:.2f} / "
+                      f"{r['bare_cpu_s']:.2f} s = {r['cpu_ratio']:.2f}x)", flush=True)
+            print(json.dumps(results), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Run from the repository root (after ``bash .ci/setup``)::
 
-    python tests/benchmarks/run_all.py            # about 5-8 minutes on 2 cores
+    python tests/benchmarks/run_all.py            # 12-15 minutes on 2 quiet cores (an estimate)
     python tests/benchmarks/run_all.py --quick    # fewer runs, a smaller batch: a smoke test
 
 Every figure is the median of several runs and is compared with a baseline measured in the same
@@ -18,7 +18,8 @@ run on the same machine, so the ratios survive noisy shared hardware:
   ``--jobs 1`` and ``--jobs 2``, and its peak memory for 25 and 50 records;
 - a 30-bidder BuildingConnected bid package against the fakes, from the first request to the built
   folder with the award PDF and ``bid-leveling.xlsx`` (``bench_bid_package.py``);
-- end to end (``bench_e2e``): a realistic mix of 60 records (mostly 4-7 pages, a few very long)
+- end to end (``bench_e2e``): a realistic mix of 60 records (mostly 4-7 pages, four of 2,500-3,000 nested items:
+  mean 6.7 pages, as in the issue; three repeats: an estimated 6-7 minutes of a quiet machine)
   fetched from the fake and built as PDFs with ``--jobs 1`` and ``--jobs 2``: seconds per sub and
   peak RSS against the same run's bare WeasyPrint renders of the same HTML;
 - one packet as a whole process, offline (``bench_startup``), against a bare WeasyPrint render of
