@@ -13,7 +13,7 @@ scores that are whole numbers are ``int``, dates go through ``reporter.dates``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -257,7 +257,13 @@ class Flag(WireModel):
 _PAGES = {"FlagPage": "Flag", "StateHistoryPage": "FlagState"}
 
 
+if TYPE_CHECKING:  # what the checker sees; at run time the aliases are made by __getattr__
+    FlagPage = Page[Flag]
+    StateHistoryPage = Page[FlagState]
+
+
 def __getattr__(name: str) -> Any:
     if name in _PAGES:
-        return Page[globals()[_PAGES[name]]]
+        item: Any = globals()[_PAGES[name]]
+        return Page[item]  # type: ignore[valid-type]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -161,11 +161,12 @@ def render_pdf(
         if variant and variant != "none":
             options["pdf_variant"] = variant
         doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
-        for _ in range(MAX_REFITS if keep is not None and refit is not None else 0):
-            if keep(doc) or (again := refit()) is None:
-                break
-            html = again
-            doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
+        if keep is not None and refit is not None:
+            for _ in range(MAX_REFITS):
+                if keep(doc) or (again := refit()) is None:
+                    break
+                html = again
+                doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
         data = doc.write_pdf(attachments=atts or None, **options)
     except Exception as exc:  # WeasyPrint raises many kinds; translate at the boundary
         raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
