@@ -1,11 +1,5 @@
 """Shared test fixtures: paths to the bundled samples, the reference example record and the
-clean record of ``tests/helpers.py`` (which also holds the ``pdftotext`` helper).
-
-Also how the suite is spread over processes (``pytest-xdist``, ``-n auto --dist loadgroup`` in
-``pyproject.toml``): a test that uses a module-scoped fixture (a module's sample packets, built
-once for all its readers) runs in the same worker as the module's other such tests, so the
-fixture is still built once; every other test is dealt out on its own to whichever worker is free.
-"""
+clean record of ``tests/helpers.py`` (which also holds the ``pdftotext`` helper)."""
 
 from __future__ import annotations
 
@@ -24,21 +18,6 @@ EXAMPLE = SAMPLES / "gr8-builders.json"
 
 def sample_paths() -> list[Path]:
     return sorted(p for p in SAMPLES.glob("*.json") if not is_side_file(p))
-
-
-_SHARED_SCOPES = ("module", "class", "package")
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into its groups
-def pytest_collection_modifyitems(config, items):
-    """Readers of one module-scoped fixture share a worker: the ``xdist_group`` of their module."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue  # a test that names its own group keeps it
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d.scope in _SHARED_SCOPES for chain in defs for d in chain):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture
