@@ -138,11 +138,23 @@ def test_gr8_page_one_says_each_flag_once(tmp_path):
     # Prose keeps the locale's money style (a verdict reason); page one's tables are symbol-free.
     assert "Award $450,000.00 exceeds internal single limit $50,000.00 (9.0x)" in page_one
     assert "Award (USD): 450,000.00" in page_one
-    assert f"{len(said)} in the verdict above; the other {len(listed)}:" in page_one
+    assert f"{len(said)} said above; the other {len(listed)}:" in page_one
     # Every flag in full under "All flags".
     all_flags = flat(pdftotext(pdf_of(report, tmp_path, "all.pdf"))).split("All flags", 1)[1]
     assert "Exception will be addressed next week" in all_flags
     assert "Qualification expired 786 days ago" in all_flags
+
+
+def test_a_legal_answer_is_said_once_on_page_one(tmp_path):
+    """Redline's OSHA-citation answer: quoted in the legal box, not again as a flag line on page
+    one (in full under All flags)."""
+    (src,) = load_file(SAMPLES / "redline-concrete.json")
+    report = build_report(src.model, ReportContext(as_of=AS_OF))
+    assert report.legal and all(f.rule not in {g.rule for g in report.legal} for f in page_one_flags(report))
+    page_one = flat(pdftotext(pdf_of(report, tmp_path), "-f", "1", "-l", "1"))
+    assert page_one.count("work-related fatality in the last 5 years") == 1
+    all_flags = flat(pdftotext(pdf_of(report, tmp_path, "all.pdf"))).split("All flags", 1)[1]
+    assert "work-related fatality in the last 5 years" in all_flags
 
 
 def test_qualification_decision_reads_in_words(example_raw, tmp_path):

@@ -140,8 +140,11 @@ def said_in_banner(report: Report) -> list[Flag]:
     (a reason is its flag's message in words, with "and N more like it" for the rest of its rule:
     those others are not said), the denial the banner quotes, the expiry its status line states,
     and the qualification-with-exceptions
-    flag when the banner prints the GC's summary it carries."""
+    flag when the banner prints the GC's summary it carries; and the legal answers, which the
+    "Legal, claims and citations" box below the banner names every one of (quoted, or counted
+    by label when page one is short of room)."""
     reasons = {_MORE_LIKE_IT.sub("", r) for r in report.verdict_reasons}
+    legal = {f.rule for f in report.legal}
     denied = bool(report.qualification.denial_reason and report.qualification.status == "DENIED")
     summary_shown = gc_summary(report) is not None
     said: list[Flag] = []
@@ -154,6 +157,8 @@ def said_in_banner(report: Report) -> list[Flag]:
         elif (denied and f.rule == "qualification.denied") or f.rule in _STATUS_LINE_RULES:
             said.append(f)
         elif summary_shown and f.rule == "qualification.exceptions":
+            said.append(f)
+        elif f.rule in legal:
             said.append(f)
     return said
 
