@@ -310,3 +310,12 @@ def test_bidders_packets_judge_their_financials_and_the_gcs_flags(main, tmp_path
     assert json.loads((plain / alone["files"]["json"]["path"]).read_text())["tradetapp"] == \
         json.loads((out / bid_item["files"]["json"]["path"]).read_text())["tradetapp"]
     assert main(["verify", str(out)]) == 0
+
+
+def test_award_pdf_uses_one_typeface_footer_included(built):
+    """The page footer (a margin box) inherits the page's typeface instead of falling back to a serif."""
+    out, _ = built
+    (pdf,) = out.glob("*_award-recommendation.pdf")
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout.splitlines()[2:]
+    families = {line.split()[0].split("+", 1)[-1].split("-")[0] for line in fonts if line.strip()}
+    assert families == {"DejaVu"}, families
