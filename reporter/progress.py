@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from reporter.deliver.manifest import Item, one_line
+from reporter.render.labels import label
 
 log = logging.getLogger("reporter.batch")
 
@@ -54,7 +55,8 @@ class Progress:
         elif how == "skipped":
             log.debug("unchanged, skipped: %s", name)
         elif not self.bar:
-            log.info("built %s: %s (%s)", name, (item.verdict or "?").upper(), one_line(item.qualification_status or "no status"))
+            log.info("built %s: %s (%s)", name, (item.verdict or "?").upper(),
+                     one_line(label(item.qualification_status, "no status").lower()))
         if self.bar:
             self.bar.update(self.task, advance=1, description=name[:40])
 

@@ -66,3 +66,17 @@ def test_no_enum_code_in_any_sample_pdf(tmp_path):
         if hits:
             found[pdf.name] = sorted(set(hits))
     assert found == {}
+
+
+def test_the_build_line_names_the_status_in_words(tmp_path):
+    """The per-record line a person reads while a build runs says the status in words, not its code."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "summit-electrical-large.json"
+    r = subprocess.run([sys.executable, "-m", "reporter", "build", str(sample), "--out", str(tmp_path / "o"),
+                        "--formats", "json", "--jobs", "1", "--as-of", "2026-11-28"],
+                       capture_output=True, text=True, check=True)
+    assert "Summit Electrical Contractors, Inc.: RED (qualified with exceptions)" in r.stderr
+    assert "QUALIFIED_WITH_EXCEPTIONS" not in r.stderr
