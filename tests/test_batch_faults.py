@@ -16,6 +16,7 @@ from pathlib import Path
 
 from reporter.cli import main
 from reporter.jsonio import dumps_exact
+from tests.fakes.polling import wait_for as _wait_for
 from tests.fakes.records import make_record
 from tests.fakes.tradetapp import DEFAULT_TOKEN, FakeTradeTapp
 
@@ -31,16 +32,6 @@ def _write(path: Path, record) -> str:
     return str(path)
 
 
-def _wait_for(predicate, timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.05)
-    return False
 
 
 # --- item 3: every record's whole path inside its own error handling ---------------------------

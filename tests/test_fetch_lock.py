@@ -11,10 +11,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from reporter.jsonio import dumps_exact
+from tests.fakes.polling import wait_for as _wait_for
 from tests.fakes.records import company_id, make_record, make_records
 from tests.fakes.scripted import cli_main
 from tests.fakes.tradetapp import DEFAULT_TOKEN, FakeTradeTapp, Faults
@@ -30,16 +30,6 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.05)
-    return False
 
 
 def _holder(out: Path) -> int | None:
