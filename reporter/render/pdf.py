@@ -11,7 +11,8 @@ CSS text itself, so a different ``--style`` or page size is parsed anew). A pack
 come this way is rendered from HTML whose ``<style>`` is empty (``render_pdf(css=...)``). Page
 one's measuring layouts (``reporter.render.page_one_fit``) share both and the locked fetcher:
 ``lay_out`` (a layout, no PDF) and ``page_geometry`` (the first page's width and content bottom,
-once per process and CSS text).
+once per process and CSS text). Every layout and write uses ``reporter.render.lean_layout``: the
+user-agent stylesheet without the rules no packet uses, and the garbage collector paused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reporter.errors import RenderError
+from reporter.render.lean_layout import document_class, gc_paused
 from reporter.render.options import DEFAULT_VARIANT
 
 __all__ = ["DEFAULT_VARIANT", "EMPTY_STYLE", "PageGeometry", "PdfResult", "lay_out", "locked_fetcher", "page_geometry",
@@ -83,11 +85,10 @@ def lay_out(html: str, css: str | None = None, extra: Sequence[str] = ()) -> Any
     """WeasyPrint's layout of ``html`` (a ``Document``, no PDF written): the process's font
     configuration, ``css`` and then each ``extra`` CSS text parsed once per process (applied after
     the document's own styles), resources through the locked fetcher (``data:`` URLs only)."""
-    import weasyprint
-
     sheets = [_stylesheet(text)[0] for text in ((css,) if css is not None else ()) + tuple(extra)]
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=locked_fetcher()).render(
-        font_config=_font_config(), stylesheets=sheets)
+    with gc_paused():
+        return document_class(html, css, *extra)(string=html, base_url=None, url_fetcher=locked_fetcher()).render(
+            font_config=_font_config(), stylesheets=sheets)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def render_pdf(
 
     fetcher = locked_fetcher()
     blocked = fetcher.blocked
+    document = document_class(html, css)
 
     warnings: list[str] = []
 
@@ -160,14 +162,16 @@ def render_pdf(
             layout["stylesheets"] = [sheet]
         if variant and variant != "none":
             options["pdf_variant"] = variant
-        doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
-        if keep is not None and refit is not None:
-            for _ in range(MAX_REFITS):
-                if keep(doc) or (again := refit()) is None:
-                    break
-                html = again
-                doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
-        data = doc.write_pdf(attachments=atts or None, **options)
+        with gc_paused():
+            doc = document(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
+            if keep is not None and refit is not None:
+                for _ in range(MAX_REFITS):
+                    if keep(doc) or (again := refit()) is None:
+                        break
+                    html = again
+                    doc = document_class(html, css)(string=html, base_url=None, url_fetcher=fetcher).render(
+                        **layout, **options)
+            data = doc.write_pdf(attachments=atts or None, **options)
     except Exception as exc:  # WeasyPrint raises many kinds; translate at the boundary
         raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
     finally:
