@@ -21,7 +21,6 @@ import base64
 import functools
 import json
 import mimetypes
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -37,6 +36,7 @@ from reporter.dates import WholeDay, get_zone
 from reporter.render import charts, labels
 from reporter.render.amounts import format_amount, money_currency, units_of
 from reporter.render.assets import asset_dir
+from reporter.render.dense_lists import DENSE_ROWS, dense_columns
 from reporter.render.facts import company_fact_groups
 from reporter.render.options import PAGE_SIZES, RenderOptions
 from reporter.render.page_one import (
@@ -60,6 +60,7 @@ from reporter.render.page_one import (
 )
 from reporter.render.page_one_fit import Fit, Fitter
 from reporter.render.page_one_tradetapp import tradetapp_block
+from reporter.render.text_direction import dir_attr, textdir
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
 from reporter.transform.money import Money, format_compact, format_money
@@ -184,26 +185,6 @@ def _money_short(value: Any) -> str:
     return str(value)
 
 
-_RTL = {"R", "AL"}
-_LTR = {"L"}
-
-
-def _textdir(value: Any) -> str:
-    """``rtl`` when the first strong character is right-to-left (as HTML ``dir=auto`` decides), else ``auto``.
-
-    WeasyPrint ignores ``dir="auto"`` (it sets the paragraph direction from CSS only), so the
-    direction is decided here and written out; browsers viewing the HTML get the same answer.
-    """
-    if isinstance(value, str):
-        for ch in value:
-            bidi = unicodedata.bidirectional(ch)
-            if bidi in _RTL:
-                return "rtl"
-            if bidi in _LTR:
-                return "auto"
-    return "auto"
-
-
 def _ratio(value: Any) -> str:
     """A capacity ratio as the flags and the workbooks write it: ``0.24x``, ``2.1x``, ``40.0x``;
     beyond 999 just ``>999x``."""
@@ -306,7 +287,8 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         clip=clip,
         ratio=_ratio,
         money_short=_money_short,
-        textdir=_textdir,
+        textdir=textdir,
+        dir_attr=dir_attr,
         localtime=lambda v: _localtime(v, zone),
         day=lambda v: _day(v, zone),
         day_rule=lambda v: _day_rule(v, zone, tz),
@@ -315,7 +297,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
     env.tests["missing"] = lambda v: isinstance(v, MissingCoverage)
     env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX, LINE_MAX=LINE_MAX,
                        LEGAL_QUESTION_MAX=LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX=LEGAL_ANSWER_MAX)
-    env.globals.update(money_currency=money_currency, units_of=units_of,
+    env.globals.update(money_currency=money_currency, units_of=units_of, dense_columns=dense_columns, DENSE_ROWS=DENSE_ROWS,
                        short_in=lambda ccy, v: _money_short(None if v is None else Money(Decimal(v), ccy)))
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     names = set(env.list_templates(filter_func=lambda n: n.startswith("sections/")))
