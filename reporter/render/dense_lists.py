@@ -2,16 +2,16 @@
 ``dense``; ``styles/sections.css``).
 
 Input: a section's columns (``reporter.sections.Column``) and its rows. Output: ``dense_columns``,
-how many side-by-side columns the list's lines fit in (1-3).
+how many items go side by side on one line (1-3).
 
 A generic section of ``DENSE_ROWS`` items or more is set as lines, not a grid: one line per item,
-its fields in the header's order. Short lines (CSI codes, unions) would leave most of the page
-blank, so they run in two or three balanced columns, in reading order down each column. The
-count is chosen from the lines' lengths in characters, as rendered near enough (a value's text,
-"—" for a blank, " · " between): nine in ten lines must fit a column's width without wrapping
-(a longer one wraps, indented under its first line). Measured on the 3,000-item benchmark record
-(``tests/benchmarks/README.md``): 44 pages as grids, 25 as columns of lines, in about a third of
-the layout time.
+its fields in the header's order. Short items (CSI codes, unions) would leave most of the page
+blank, so two or three share a line, each in a fixed share of the width, in reading order across
+(CSS columns, reading down, cost WeasyPrint twice the layout). The count is chosen from the
+items' lengths in characters, as rendered near enough (a value's text, "—" for a blank, " · "
+between): nine in ten items must fit their share without wrapping (a longer one wraps, indented
+under its first line). Measured on the 3,000-item benchmark record (``tests/benchmarks/README.md``):
+44 pages as grids, 20 as shared lines.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from typing import Any
 __all__ = ["DENSE_ROWS", "dense_columns"]
 
 DENSE_ROWS = 30
-# The longest line (characters, 9 in 10 of the list's lines) that fits a column of a list set in
-# 3 or 2 columns: at 8 pt a full-width line of an A4 or Letter page holds about 135 characters
+# The longest item (characters, 9 in 10 of the list's items) that fits a third or a half of a line: at 8 pt a full-width line of an A4 or Letter page holds about 135 characters
 # (measured on the rendered samples: about 1.3 mm a character);
 # the appendix's 7 pt (offices, custom questions) holds 8/7 as many.
 FITS = ((3, 40), (2, 62))
@@ -41,7 +40,7 @@ def _shown(value: Any) -> int:
 
 
 def dense_columns(columns: Sequence[Any], rows: Sequence[Mapping[str, Any]], small: bool = False) -> int:
-    """How many columns ``rows`` (a long section's items) are set in: 3, 2 or 1 (``small``: in the
+    """How many of ``rows`` (a long section's items) share a line: 3, 2 or 1 (``small``: in the
     appendix's smaller type)."""
     if len(columns) <= 1 or not rows:
         return 1
