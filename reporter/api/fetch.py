@@ -108,7 +108,8 @@ async def _fetch_listed(client: TradeTappClient, filters: QueryFilters, skip: li
             async for item in client.iter_listed(filters, skip=skip):
                 pending.append(asyncio.ensure_future(
                     _with_side(client, FetchResult(item.company_id, item.raw, item.error), options)))
-                if len(pending) >= window:
+                # on as soon as done (in list order), not only when the window is full
+                while pending and (len(pending) >= window or pending[0].done()):
                     yield await pending.popleft()
         except ReporterError as exc:
             failed = exc

@@ -148,14 +148,28 @@ class TradeTappClient(ApiClient):
                     continue
                 seen.add(cid)
                 fresh.append(raw)
-            outcomes = await asyncio.gather(*(self._complete(r) for r in fresh), return_exceptions=True)
-            for raw, outcome in zip(fresh, outcomes, strict=False):
-                if isinstance(outcome, ReporterError):
-                    yield Listed(raw["id"], error=outcome)
-                elif isinstance(outcome, BaseException):
-                    raise outcome
-                else:
-                    yield Listed(raw["id"], raw=outcome)
+            # A few records are completed at a time (twice the requests in flight), in list
+            # order, and each is handed on as soon as it and those before it are done: the first
+            # records render while later ones still fetch, instead of the whole page's nested
+            # requests queueing ahead of the first record's side calls (issue 20).
+            ahead = 2 * self.limits.max_in_flight
+            tasks: list[asyncio.Task[dict[str, Any]]] = []
+            try:
+                for i, raw in enumerate(fresh):
+                    while len(tasks) < min(len(fresh), i + ahead):
+                        tasks.append(asyncio.ensure_future(self._complete(fresh[len(tasks)])))
+                    try:
+                        outcome = await tasks[i]
+                    except ReporterError as exc:
+                        yield Listed(raw["id"], error=exc)
+                    else:
+                        yield Listed(raw["id"], raw=outcome)
+            finally:
+                for task in tasks:
+                    if not task.done():
+                        task.cancel()
+                    elif not task.cancelled():
+                        task.exception()  # retrieved: a record never reached reports nothing
 
     async def get_financials(self, company_id: str) -> dict[str, Any]:
         """``GET /financials/{companyId}``: the body, or -- when TradeTapp holds no statements for
