@@ -97,3 +97,31 @@ def test_a_company_that_fails_mid_page_is_an_item_in_its_place():
     assert [r.company_id for r in results] == [company_id(n) for n in range(1, COUNT + 1)]
     assert isinstance(results[4].error, NotFound)
     assert all(r.ok for i, r in enumerate(results) if i != 4)
+
+
+def test_done_companies_are_handed_on_while_a_later_one_is_still_being_read():
+    """Company 3's nested page answers only after companies 1 and 2 were handed on: with the list
+    read in a task of its own they are; waiting for company 3 first would never end (timeout)."""
+    released = asyncio.Event()
+    records = [record_with_a_nested_page(n) for n in (1, 2, 3)]
+
+    async def route(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/qualifications"):
+            return answer(200, page(records))
+        if m := NESTED.search(path):
+            if m.group(1) == company_id(3):
+                await released.wait()
+            return answer(200, second_office(int(m.group(1)[-4:], 16)))
+        return answer(404, {"title": "Not Found"})
+
+    async def go():
+        got = []
+        async for result in fetch_records(ApiSettings(BASE, requests_per_minute=100_000), StaticToken(TOKEN),
+                                          all_=True, transport=httpx.MockTransport(route)):
+            got.append(result.company_id)
+            if len(got) == 2:
+                released.set()
+        return got
+
+    assert asyncio.run(asyncio.wait_for(go(), 10)) == [company_id(n) for n in (1, 2, 3)]

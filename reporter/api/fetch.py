@@ -100,24 +100,46 @@ async def fetch_records(
 
 async def _fetch_listed(client: TradeTappClient, filters: QueryFilters, skip: list[str], options: SideOptions,
                         *, window: int) -> AsyncIterator[FetchResult]:
-    """The listed companies in list order, each with its side bodies (fetched ``window`` at a time)."""
+    """The listed companies in list order, each with its side bodies (at most ``window`` in hand).
+
+    The listing runs in a task of its own, so a company whose side bodies are done is handed on at
+    once, in list order, even while a later company's long nested lists are still being read
+    (issue 20: the first packets render while the list is still being fetched)."""
     pending: collections.deque[asyncio.Task[FetchResult]] = collections.deque()
-    failed: ReporterError | None = None
-    try:
+    room = asyncio.Semaphore(window)
+    arrived = asyncio.Event()
+    failed: list[ReporterError] = []
+
+    async def lister() -> None:
         try:
             async for item in client.iter_listed(filters, skip=skip):
+                await room.acquire()
                 pending.append(asyncio.ensure_future(
                     _with_side(client, FetchResult(item.company_id, item.raw, item.error), options)))
-                # on as soon as done (in list order), not only when the window is full
-                while pending and (len(pending) >= window or pending[0].done()):
-                    yield await pending.popleft()
+                arrived.set()
         except ReporterError as exc:
-            failed = exc
-        while pending:
-            yield await pending.popleft()
-        if failed is not None:
-            yield FetchResult(None, None, failed)
+            failed.append(exc)
+        finally:
+            arrived.set()
+
+    listing = asyncio.ensure_future(lister())
+    try:
+        while True:
+            if pending:
+                result = await pending[0]
+                pending.popleft()
+                room.release()
+                yield result
+            elif listing.done():
+                break
+            else:
+                arrived.clear()
+                await arrived.wait()
+        listing.result()  # an unexpected failure of the listing itself is raised here
+        if failed:
+            yield FetchResult(None, None, failed[0])
     finally:
+        listing.cancel()
         for task in pending:
             task.cancel()
 
