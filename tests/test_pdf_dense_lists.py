@@ -111,3 +111,21 @@ def test_dense_columns_counts_by_the_lines_length():
     assert dense_columns(offices, [address] * 40) == 1  # 65 characters: over 62 at 8 pt
     assert dense_columns(offices, [address] * 40, small=True) == 2  # the appendix's 7 pt fits 70
     assert DENSE_ROWS == 30
+
+
+def test_a_right_to_left_item_keeps_its_direction_in_a_dense_list():
+    from datetime import date
+
+    from reporter.render.html import render_html
+    from reporter.transform.model import ReportContext
+    from reporter.transform.report import build_report
+
+    hebrew, arabic = "חברת בנייה", "نقابة البنائين"
+    raw = make_record(4, marketsServed=[{"market": f"Market {i}"} for i in range(34)] + [{"market": hebrew}],
+                      unions=[{"unionName": f"Local union {i}", "unionNumber": str(i)} for i in range(34)]
+                      + [{"unionName": arabic, "unionNumber": "7"}])
+    source = validate_record(loads_exact(dumps_exact(raw)), "rtl.json")
+    html = render_html(build_report(source.model, ReportContext(as_of=date(2026, 11, 28))))
+    assert '<p class="dense-run markets">' in html and f'<span dir="rtl">{hebrew}</span>' in html
+    assert 'class="dense unions' in html and f'<span dir="rtl">{arabic}</span>' in html
+    assert html.count('<span dir="rtl">') == 2  # the left-to-right items carry none
