@@ -11,11 +11,14 @@ packet, mostly 4-7 pages, a few of 36-52 pages from long office and custom-quest
   questions);
 - one in fifteen is a very long one, 2,500 or 3,000 nested items in turn: 1,000 offices (the
   per-list bound of ``reporter.limits.MAX_LIST_ITEMS``) and 1,000 custom questions, plus 250 or 500
-  CSI codes and as many regions (about 37 and 44 pages with the dense long tables).
+  CSI codes and as many regions (36 and 44 pages as the grids of 4e7f90a; 19 and 20 now that
+  long lists are set as lines).
 
 Sizes were picked by rendering candidates (a record of 1,000 offices and 1,000 questions alone
 made 29 pages, the 3,000-item one 44): 30 records came to a mean of 6.67 pages (28 of 4-7, max
-44), and every multiple of 30 keeps the same proportions (60 records: four very long ones). The fake answers 5% of
+44) with the grids, and every multiple of 30 keeps the same proportions (60 records: four very
+long ones). The records are unchanged since; with long lists set as lines the same 30 make a mean
+of 5.3 pages (28 of 4-7, max 20). The fake answers 5% of
 requests with 429 and 5% slowly (0.2 s), so there is API time to overlap with rendering.
 
 The issue's targets (0.48 s per sub with two workers) were set on a machine where a bare WeasyPrint
