@@ -22,9 +22,10 @@ from typing import Any
 __all__ = ["DENSE_ROWS", "dense_columns"]
 
 DENSE_ROWS = 30
-# The longest item (characters, 9 in 10 of the list's items) that fits a third or a half of a line: at 8 pt a full-width line of an A4 or Letter page holds about 135 characters
-# (measured on the rendered samples: about 1.3 mm a character);
-# the appendix's 7 pt (offices, custom questions) holds 8/7 as many.
+# The longest item (characters, 9 in 10 of the list's items) that fits a third or a half of a
+# line: at 8 pt a full-width line of an A4 or Letter page holds about 135 characters (measured on
+# the rendered samples: about 1.3 mm a character); the appendix's 7 pt (offices, custom
+# questions) holds 8/7 as many.
 FITS = ((3, 40), (2, 62))
 SMALL = 8 / 7
 _SEP = 3  # " · "
