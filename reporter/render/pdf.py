@@ -138,7 +138,6 @@ def render_pdf(
 
     fetcher = locked_fetcher()
     blocked = fetcher.blocked
-    document = document_class(html, css)
 
     warnings: list[str] = []
 
@@ -162,15 +161,19 @@ def render_pdf(
             layout["stylesheets"] = [sheet]
         if variant and variant != "none":
             options["pdf_variant"] = variant
+
+        def lay(text: str) -> Any:
+            return document_class(text, css)(string=text, base_url=None, url_fetcher=fetcher).render(
+                **layout, **options)
+
         with gc_paused():
-            doc = document(string=html, base_url=None, url_fetcher=fetcher).render(**layout, **options)
+            doc = lay(html)
             if keep is not None and refit is not None:
                 for _ in range(MAX_REFITS):
                     if keep(doc) or (again := refit()) is None:
                         break
                     html = again
-                    doc = document_class(html, css)(string=html, base_url=None, url_fetcher=fetcher).render(
-                        **layout, **options)
+                    doc = lay(html)
             data = doc.write_pdf(attachments=atts or None, **options)
     except Exception as exc:  # WeasyPrint raises many kinds; translate at the boundary
         raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
