@@ -108,7 +108,6 @@ async def _fetch_listed(client: TradeTappClient, filters: QueryFilters, skip: li
     pending: collections.deque[asyncio.Task[FetchResult]] = collections.deque()
     room = asyncio.Semaphore(window)
     arrived = asyncio.Event()
-    failed: list[ReporterError] = []
 
     async def lister() -> None:
         try:
@@ -117,8 +116,6 @@ async def _fetch_listed(client: TradeTappClient, filters: QueryFilters, skip: li
                 pending.append(asyncio.ensure_future(
                     _with_side(client, FetchResult(item.company_id, item.raw, item.error), options)))
                 arrived.set()
-        except ReporterError as exc:
-            failed.append(exc)
         finally:
             arrived.set()
 
@@ -135,9 +132,11 @@ async def _fetch_listed(client: TradeTappClient, filters: QueryFilters, skip: li
             else:
                 arrived.clear()
                 await arrived.wait()
-        listing.result()  # an unexpected failure of the listing itself is raised here
-        if failed:
-            yield FetchResult(None, None, failed[0])
+        failed = listing.exception()
+        if isinstance(failed, ReporterError):  # the list failed: one result, after those listed before
+            yield FetchResult(None, None, failed)
+        elif failed is not None:  # an unexpected failure of the listing itself
+            raise failed
     finally:
         listing.cancel()
         for task in pending:
