@@ -25,10 +25,11 @@ URL fetcher (``reporter.render.pdf.lay_out``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from reporter.render.page_one_chunks import changed, chunks, comparable, heights, probe_html, probe_id, shift
 from reporter.render.pdf import EMPTY_STYLE, lay_out, page_geometry
 
 MIN_FLAGS = 1
@@ -159,12 +160,85 @@ def read_layout(document: Any, n_lines: int, more: bool) -> PageOneLayout | None
     or a page one (a ``--templates`` override) without the ids."""
     if len(document.pages) != 1:
         return None
-    anchors = document.pages[0].anchors
+    return read_page(document.pages[0], n_lines, more)
+
+
+def read_page(page: Any, n_lines: int, more: bool) -> PageOneLayout | None:
+    """``read_layout`` of one laid-out page (``None``: page one's ids are not on it)."""
+    anchors = page.anchors
     try:
         lines = tuple(anchors[f"flag-line-{i}"][1::2] for i in range(1, n_lines + 1))
         return PageOneLayout(anchors["page-one"][3], lines, anchors["flags-more"][1::2] if more else None)
     except KeyError:
         return None
+
+
+class ChunkProbe:
+    """Page one's shortenings measured by their changed chunks (``reporter.render.page_one_chunks``):
+    ``first`` lays page one out in full with the chunks given beside it, ``more`` lays out further
+    chunks alone, and ``layout`` says where a shortened page one's end and flag lines are, or
+    ``None`` when a chunk it changed was not measured (then it is laid out whole). ``lay``: a
+    layout of HTML on the tall page; ``n_lines``/``more``: the flag lines and "more" line listed."""
+
+    def __init__(self, full: dict[str, str], lay: Callable[[str], Any], n_lines: int, more: bool) -> None:
+        self.full, self.lay, self.n_lines, self.more_line = full, lay, n_lines, more
+        self.base = ""
+        self.full_heights: dict[str, float] | None = None
+        self.measured: dict[str, float] = {}  # a chunk's inner HTML -> its height laid out alone
+
+    def _wanted(self, shortened: Iterable[dict[str, str] | None]) -> list[str]:
+        wanted: list[str] = []
+        for ch in shortened:
+            if ch is not None and comparable(self.full, ch):
+                wanted += [c for c in changed(self.full, ch) if c not in self.measured and c not in wanted]
+        return wanted
+
+    def _read(self, page: Any, wanted: list[str]) -> None:
+        found = heights(page.anchors, [probe_id(n) for n in range(len(wanted))])
+        if found is not None:
+            self.measured.update(zip(wanted, found.values(), strict=True))
+
+    def first(self, base: str, shortened: Iterable[dict[str, str] | None]) -> PageOneLayout | None:
+        """Page one in full (``base``: its measuring HTML) laid out with the chunks ``shortened``
+        change beside it; ``None`` when it cannot be read."""
+        self.base = base
+        wanted = self._wanted(shortened)
+        html = probe_html(base, wanted, with_page_one=True) if wanted else base
+        if html is None:
+            return None
+        pages = self.lay(html).pages
+        if len(pages) != (2 if wanted else 1):
+            return None
+        full = read_page(pages[0], self.n_lines, self.more_line)
+        self.full_heights = heights(pages[0].anchors, [f"fit-chunk-{name}" for name in self.full])
+        if full is None or self.full_heights is None:
+            return None
+        self.full_heights = dict(zip(self.full, self.full_heights.values(), strict=True))
+        if wanted:
+            self._read(pages[1], wanted)
+        return full
+
+    def more(self, shortened: Iterable[dict[str, str] | None]) -> None:
+        """The chunks ``shortened`` change that are not yet measured, laid out alone in one layout."""
+        wanted = self._wanted(shortened)
+        html = probe_html(self.base, wanted, with_page_one=False) if wanted else None
+        if html is not None:
+            pages = self.lay(html).pages
+            if len(pages) == 1:
+                self._read(pages[0], wanted)
+
+    def layout(self, full: PageOneLayout, shortened: dict[str, str] | None) -> PageOneLayout | None:
+        """Where page one ends and its flag lines are with the chunks ``shortened``, from ``full``."""
+        if shortened is None or self.full_heights is None:
+            return None
+        if any(c not in self.measured for c in changed(self.full, shortened)):
+            return None
+        moved = shift(self.full, shortened, self.full_heights, self.measured)
+        if moved is None:
+            return None
+        return PageOneLayout(full.end + moved.above + moved.below,
+                             tuple((top + moved.above, bottom + moved.above) for top, bottom in full.lines),
+                             None if full.more is None else (full.more[0] + moved.above, full.more[1] + moved.above))
 
 
 class PageOne(Protocol):
@@ -202,21 +276,54 @@ class Fitter:
     def _html(self, fit: Fit, more_line: bool = False) -> str:
         return self.packet.page_one(fit, css=self.css, more_line=more_line)
 
-    def _tall(self, fit: Fit) -> PageOneLayout | None:
-        width = page_geometry(self.packet.styles).width
+    def _measuring(self, fit: Fit) -> str:
+        """Page one's measuring HTML for ``fit``: every flag listed, and one "and 1 more" line."""
         more = self.n_flags > 0
-        html = self._html(replace(fit, flags=self.n_flags) if more else fit, more_line=more)
+        return self._html(replace(fit, flags=self.n_flags) if more else fit, more_line=more)
+
+    def _lay_tall(self, html: str) -> Any:
+        width = page_geometry(self.packet.styles).width
         self.layouts += 1
-        tall = f"@page {{ size: {width:.4f}px {TALL} !important; }}"
-        return read_layout(lay_out(html, self.sheet, (tall,)), self.n_flags, more)
+        return lay_out(html, self.sheet, (f"@page {{ size: {width:.4f}px {TALL} !important; }}",))
+
+    def _tall(self, fit: Fit) -> PageOneLayout | None:
+        """Page one with ``fit`` laid out whole on the tall page."""
+        return read_layout(self._lay_tall(self._measuring(fit)), self.n_flags, self.n_flags > 0)
 
     def predict(self) -> Fit | None:
         """The first ``Fit`` the tall layouts say holds page one on the real page (the shortest when
-        none does), or ``None`` when page one cannot be measured."""
+        none does), or ``None`` when page one cannot be measured. Page one in full is laid out once
+        with the chunks the first shortening changes beside it; the later shortenings' changed
+        chunks, when needed, in one more layout of those alone (``reporter.render.page_one_chunks``)."""
         self.measured = True
         bottom = page_geometry(self.packet.styles).content_bottom
-        fit = Fit()
-        for fit in candidates():
+        steps = list(candidates())
+        base = self._measuring(Fit())
+        full_chunks = chunks(base)
+        if full_chunks is None:
+            return self._predict_whole(steps, bottom)
+        shortened = {fit: chunks(self._measuring(fit)) for fit in steps[1:2]}
+        probe = ChunkProbe(full_chunks, self._lay_tall, self.n_flags, self.n_flags > 0)
+        full = probe.first(base, [c for c in shortened.values() if c is not None])
+        if full is None:
+            return self._predict_whole(steps, bottom)
+        if not self.full_spilled and full.end_with(self.n_flags) <= bottom:
+            return Fit()
+        for i, fit in enumerate(steps[1:], start=1):
+            if fit not in shortened:  # the later shortenings, rendered when the first did not hold
+                shortened.update((f, chunks(self._measuring(f))) for f in steps[i:])
+                probe.more([c for c in shortened.values() if c is not None])
+            measured = probe.layout(full, shortened[fit]) or self._tall(fit)
+            if measured is None:
+                return None
+            most = measured.most_lines(bottom, self.least)
+            if most is not None:
+                return replace(fit, flags=most)
+        return replace(steps[-1], flags=self.least)
+
+    def _predict_whole(self, steps: list[Fit], bottom: float) -> Fit | None:
+        """``predict`` with page one laid out whole for each ``Fit`` (no chunks to measure by)."""
+        for fit in steps:
             full = fit == Fit()
             if full and self.full_spilled:
                 continue
@@ -228,7 +335,7 @@ class Fitter:
             most = None if full else measured.most_lines(bottom, self.least)
             if most is not None:
                 return replace(fit, flags=most)
-        return replace(fit, flags=self.least)
+        return replace(steps[-1], flags=self.least)
 
     def likely_fits(self) -> bool:
         """Whether the rough count says page one will hold in full: then the packet is laid out
