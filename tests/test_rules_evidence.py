@@ -171,3 +171,16 @@ def test_award_as_a_share_of_annual_revenue():
     assert f.rule == "capacity.award_exceeds_revenue" and RULE_IDS[f.rule].severity == "high"
     assert award_revenue_findings(D("250000"), (2025, D("5380000")), DEFAULT_RULES, "USD") == []
     assert award_revenue_findings(None, (2025, D("1")), DEFAULT_RULES, "USD") == []
+
+
+def test_an_award_or_backlog_beside_a_revenue_that_rounds_to_nothing_is_said_without_a_ratio():
+    """A latest revenue of 0.001 (legal in the record, 0.00 once in cents) beside an award and a
+    backlog: no share or ratio to divide out, but both are still worth a PM's look (Hypothesis found
+    the division by zero)."""
+    (f,) = award_revenue_findings(D("250000"), (2025, D("0.00")), DEFAULT_RULES, "USD")
+    assert f.rule == "capacity.award_exceeds_revenue" and "share" not in f.evidence
+    assert f.message == "Award USD 250,000 against a latest annual revenue of USD 0 (2025): more than the sub's whole revenue"
+    assert award_revenue_findings(D("0.00"), (2025, D("0.00")), DEFAULT_RULES, "USD") == []
+    (b,) = plausibility_findings((2025, D("0.00")), None, D("345000"), DEFAULT_RULES, "USD")
+    assert b.rule == "plausibility.revenue_vs_backlog" and "ratio" not in b.evidence
+    assert b.message.startswith("Backlog USD 345,000 against a latest annual revenue of USD 0 (2025)")

@@ -223,7 +223,12 @@ def plausibility_findings(
                            f"{money(largest_project)}: check the figures",
                            {"year": year, "revenue": revenue, "largestProject": largest_project, "currency": currency,
                             "threshold": rules.min_revenue_to_largest_project}))
-    if backlog is not None and backlog > 0 and backlog > revenue * rules.max_backlog_to_revenue:
+    if backlog is not None and backlog > 0 and revenue <= 0:  # no ratio to give: a backlog on no revenue
+        out.append(Finding("plausibility.revenue_vs_backlog",
+                           f"Backlog {money(backlog)} against a latest annual revenue of {money(revenue)} ({year}): check the figures",
+                           {"year": year, "revenue": revenue, "backlog": backlog, "currency": currency,
+                            "threshold": rules.max_backlog_to_revenue}))
+    elif backlog is not None and backlog > 0 and backlog > revenue * rules.max_backlog_to_revenue:
         out.append(Finding("plausibility.revenue_vs_backlog",
                            f"Backlog {money(backlog)} is {backlog / revenue:,.1f}x the latest annual revenue {money(revenue)} ({year}): check the figures",
                            {"year": year, "revenue": revenue, "backlog": backlog, "ratio": round(backlog / revenue, 4),
@@ -240,6 +245,11 @@ def award_revenue_findings(
         return []
     money = fmt or _fmt(currency)
     year, revenue = latest_revenue
+    if revenue <= 0:  # no share to give: any award is more than the whole revenue
+        return [] if award <= 0 else [Finding(
+            "capacity.award_exceeds_revenue",
+            f"Award {money(award)} against a latest annual revenue of {money(revenue)} ({year}): more than the sub's whole revenue",
+            {"award": award, "year": year, "revenue": revenue, "currency": currency})]
     share = award / revenue
     ev = {"award": award, "year": year, "revenue": revenue, "share": round(share, 4), "currency": currency}
     pct = f"{share * 100:,.0f}%"
