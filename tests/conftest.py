@@ -4,6 +4,9 @@ clean record of ``tests/helpers.py`` (which also holds the ``pdftotext`` helper)
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +17,17 @@ from reporter.api.side_files import is_side_file
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 EXAMPLE = SAMPLES / "gr8-builders.json"
+
+
+def pytest_configure(config):
+    """The compiled-template cache (``reporter.render.template_cache``) of this test process and
+    the commands it starts: a folder of its own, never the user's ``~/.cache/reporter``."""
+    config._reporter_cache = tempfile.mkdtemp(prefix="reporter-test-cache-")
+    os.environ["REPORTER_CACHE_DIR"] = config._reporter_cache
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "_reporter_cache", ""), ignore_errors=True)
 
 
 def sample_paths() -> list[Path]:

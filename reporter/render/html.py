@@ -60,6 +60,7 @@ from reporter.render.page_one import (
 )
 from reporter.render.page_one_fit import Fit, Fitter
 from reporter.render.page_one_tradetapp import tradetapp_block
+from reporter.render.template_cache import bytecode_cache
 from reporter.render.text_direction import dir_attr, textdir
 from reporter.sections import KINDS, SECTIONS
 from reporter.transform.model import Report
@@ -263,6 +264,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=bytecode_cache(),  # compiled once per machine, not per process
     )
     zone = get_zone(tz)
     env.filters.update(
