@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_pdf_page_one_fit import AGREE, SAMPLES, _override, extreme, packet_of
+from test_pdf_page_one_fit import AGREE, PROJECT, SAMPLES, _override, extreme, packet_of
 
 from reporter.render.page_one_chunks import FLAGS, Shift, chunks, comparable, probe_html, shift
 from reporter.render.page_one_fit import ChunkProbe, Fit, Fitter, candidates
@@ -51,20 +51,16 @@ def test_chunks_are_read_in_page_order_and_a_page_without_the_flags_chunk_has_no
     page = f"<html><body>{html}</body></html>"
     alone = probe_html(page, ["<p>a</p>", "<p>b</p>"], with_page_one=False)
     assert alone is not None and "fit-chunk-masthead" not in alone
-    assert '<div class="fit-chunk" id="fit-probe-1"><p>b</p></div>' in alone and "break-before" not in alone
+    assert '<div class="fit-chunk" id="fit-probe-1"><p>b</p></div>' in alone
     beside = probe_html(page, ["<p>a</p>"], with_page_one=True)
     assert beside is not None and beside.index("fit-chunk-flags") < beside.index("fit-probe-0")
     assert probe_html("<html><body><p>override</p></body></html>", ["<p>a</p>"], with_page_one=True) is None
 
 
-@pytest.mark.parametrize(("record", "size"), AGREE)
-def test_every_shortening_measured_by_chunks_is_where_a_whole_layout_puts_it(tmp_path, record, size):
+def _compare_every_shortening(fitter: Fitter) -> int:
     """For every shortening whose flag lines are the full page one's, the end and every flag line
-    worked out from the chunks are within a hundredth of a pixel of a whole tall layout's."""
-    path = SAMPLES / record if record.endswith(".json") else extreme(tmp_path, record)
-    from test_pdf_page_one_fit import PROJECT
-
-    fitter = Fitter(packet_of(path, size, project=None if record.endswith(".json") else PROJECT))
+    worked out from the chunks are within a hundredth of a pixel of a whole tall layout's; the
+    number compared."""
     steps = list(candidates())[1:]
     full_chunks = chunks(fitter._measuring(Fit()))
     assert full_chunks is not None
@@ -86,7 +82,14 @@ def test_every_shortening_measured_by_chunks_is_where_a_whole_layout_puts_it(tmp
                         whole.lines + ((whole.more,) if whole.more else ()), strict=True):
             assert a == pytest.approx(b, abs=0.01), fit
         compared += 1
-    assert compared >= 6  # the shortenings before the flag lines are cut
+    return compared
+
+
+@pytest.mark.parametrize(("record", "size"), AGREE)
+def test_every_shortening_measured_by_chunks_is_where_a_whole_layout_puts_it(tmp_path, record, size):
+    path = SAMPLES / record if record.endswith(".json") else extreme(tmp_path, record)
+    fitter = Fitter(packet_of(path, size, project=None if record.endswith(".json") else PROJECT))
+    assert _compare_every_shortening(fitter) >= 6  # the shortenings before the flag lines are cut
 
 
 @pytest.mark.parametrize(("sample", "size", "layouts"), [("gr8-builders.json", "a4", 1),
@@ -108,3 +111,27 @@ def test_a_page_one_override_without_the_chunks_is_measured_whole(tmp_path):
     by_chunks = Fitter(packet_of(src, "letter"))
     assert whole.predict() == by_chunks.predict() != Fit()
     assert whole.layouts == 4 and by_chunks.layouts == 2  # in full and three shortenings, each whole
+
+
+def test_a_style_that_narrows_the_first_page_measures_the_same(tmp_path):
+    """A ``--style`` giving the first page wider margins: the probes share page one's page, so its
+    width (on a page of their own they were measured 31 mm wider, and every shortening came out
+    shorter than it is); the fit is still the search's."""
+    from datetime import UTC, date, datetime
+
+    from reporter.pipeline import side_of, sources_from_files
+    from reporter.render.html import packet_pages
+    from reporter.render.options import RenderOptions
+    from reporter.transform.model import Project, ReportContext
+    from reporter.transform.report import build_report
+
+    style = tmp_path / "first.css"
+    style.write_text("@page :first { margin-left: 45mm; }\n", encoding="utf-8")
+    ((_, source),) = list(sources_from_files([str(SAMPLES / "gr8-builders.json")]))
+    ctx = ReportContext(as_of=date(2026, 11, 28), generated_at=datetime(2026, 11, 28, 9, tzinfo=UTC), project=Project())
+    packet = packet_pages(build_report(source.model, ctx, side_of(source)), RenderOptions(style=str(style)))
+    assert _compare_every_shortening(Fitter(packet)) >= 6
+    measured = Fitter(packet)
+    predicted = measured.predict()
+    assert predicted is not None and measured.layouts == 1
+    assert predicted == Fitter(packet).search() != Fit()

@@ -26,6 +26,8 @@ from typing import Any
 
 FLAGS = "flags"  # the chunk holding the flag lines (``#flag-line-N``, ``#flags-more``)
 _CHUNK = re.compile(r'<div class="fit-chunk" id="fit-chunk-([\w-]+)">(.*?)</div><!--/fit-chunk-->', re.S)
+# Laid out after the packet's styles on a measuring page: page one does not end its page there.
+NO_BREAK = ".page-one { break-after: auto !important; }"
 _SECTION = re.compile(r'<section class="page-one" id="page-one">.*</section>', re.S)
 
 
@@ -42,16 +44,17 @@ def probe_id(n: int) -> str:
 
 def probe_html(measuring: str, probes: Iterable[str], *, with_page_one: bool) -> str | None:
     """``measuring`` (page one's measuring HTML) with ``probes`` (chunks' inner HTML), each in a
-    chunk of its own (``#fit-probe-N``, in order) in a page-one section after page one, on a page
-    of their own; ``with_page_one=False``: the probes alone, page one left out. ``None`` when the
-    HTML has no page-one section or no ``</body>`` to put them in."""
+    chunk of its own (``#fit-probe-N``, in order) in a page-one section after page one, on the same
+    tall page (laid out with ``NO_BREAK``, so the page's first-page margins and width are page
+    one's); ``with_page_one=False``: the probes alone, page one left out. ``None`` when the HTML
+    has no page-one section or no ``</body>`` to put them in."""
     body = "".join(f'<div class="fit-chunk" id="{probe_id(n)}">{inner}</div>' for n, inner in enumerate(probes))
-    probes_section = f'<section class="page-one fit-probes" style="break-before: page">{body}</section>'
+    section = f'<section class="page-one fit-probes">{body}</section>'
     if not _SECTION.search(measuring) or "</body>" not in measuring:
         return None
     if not with_page_one:
-        return _SECTION.sub(lambda _: probes_section.replace(' style="break-before: page"', ""), measuring, count=1)
-    return measuring.replace("</body>", probes_section + "</body>", 1)
+        return _SECTION.sub(lambda _: section, measuring, count=1)
+    return measuring.replace("</body>", section + "</body>", 1)
 
 
 def heights(anchors: Mapping[str, Any], ids: Iterable[str]) -> dict[str, float] | None:

@@ -12,15 +12,19 @@ whose page one WeasyPrint lays out on one page, in a fixed order of shortening:
    last, verdict reasons and flag lines cut (in full under All flags).
 
 Measured, not searched (``Fitter``): page one is laid out on a page as wide as the real one and
-5000 mm tall (one layout per shortening step tried), and WeasyPrint's own boxes say where it ends
-(``#page-one``) and where every flag line starts and ends (``#flag-line-N``, ``#flags-more``: the
-measuring HTML lists every flag and one "and 1 more" line), so one layout tells how many flag lines
-fit the real page's content area (``page_geometry``). The prediction is then confirmed by a real
-layout: the packet's own (the PDF renderer's ``keep`` check, ``page_one_kept``) or page one's
-alone (the ``html`` format); when it spilled, one line fewer is tried, then the old binary search
-over real layouts (``fit_page_one``), which is also what a ``--templates`` page one without those
-ids gets. Every layout shares the process's font configuration, parsed stylesheet and the locked
-URL fetcher (``reporter.render.pdf.lay_out``).
+5000 mm tall, and WeasyPrint's own boxes say where it ends (``#page-one``) and where every flag line
+starts and ends (``#flag-line-N``, ``#flags-more``: the measuring HTML lists every flag and one "and
+1 more" line), so one layout tells how many flag lines fit the real page's content area
+(``page_geometry``). The shortenings are measured by their chunks (``ChunkProbe``,
+``reporter.render.page_one_chunks``): page one in full is laid out with the chunks the first
+shortening changes below it on the same page, and, when that does not hold either, the chunks every
+later one changes in one more layout; a shortening of the flag lines themselves (``line_max``) is
+laid out whole. The prediction is then confirmed by a real layout: the packet's own (the PDF
+renderer's ``keep`` check, ``page_one_kept``) or page one's alone (the ``html`` format); when it
+spilled, one line fewer is tried, then the old binary search over real layouts (``fit_page_one``),
+which is also what a ``--templates`` page one without those ids gets (one without the chunks is
+laid out whole for each shortening). Every layout shares the process's font configuration, parsed
+stylesheet and the locked URL fetcher (``reporter.render.pdf.lay_out``).
 """
 
 from __future__ import annotations
@@ -29,7 +33,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from reporter.render.page_one_chunks import changed, chunks, comparable, heights, probe_html, probe_id, shift
+from reporter.render.page_one_chunks import (
+    NO_BREAK,
+    changed,
+    chunks,
+    comparable,
+    heights,
+    probe_html,
+    probe_id,
+    shift,
+)
 from reporter.render.pdf import EMPTY_STYLE, lay_out, page_geometry
 
 MIN_FLAGS = 1
@@ -194,6 +207,8 @@ class ChunkProbe:
         return wanted
 
     def _read(self, page: Any, wanted: list[str]) -> None:
+        if not wanted:
+            return
         found = heights(page.anchors, [probe_id(n) for n in range(len(wanted))])
         if found is not None:
             self.measured.update(zip(wanted, found.values(), strict=True))
@@ -207,15 +222,14 @@ class ChunkProbe:
         if html is None:
             return None
         pages = self.lay(html).pages
-        if len(pages) != (2 if wanted else 1):
+        if len(pages) != 1:
             return None
         full = read_page(pages[0], self.n_lines, self.more_line)
         self.full_heights = heights(pages[0].anchors, [f"fit-chunk-{name}" for name in self.full])
         if full is None or self.full_heights is None:
             return None
         self.full_heights = dict(zip(self.full, self.full_heights.values(), strict=True))
-        if wanted:
-            self._read(pages[1], wanted)
+        self._read(pages[0], wanted)
         return full
 
     def more(self, shortened: Iterable[dict[str, str] | None]) -> None:
@@ -284,7 +298,7 @@ class Fitter:
     def _lay_tall(self, html: str) -> Any:
         width = page_geometry(self.packet.styles).width
         self.layouts += 1
-        return lay_out(html, self.sheet, (f"@page {{ size: {width:.4f}px {TALL} !important; }}",))
+        return lay_out(html, self.sheet, (f"@page {{ size: {width:.4f}px {TALL} !important; }}", NO_BREAK))
 
     def _tall(self, fit: Fit) -> PageOneLayout | None:
         """Page one with ``fit`` laid out whole on the tall page."""
