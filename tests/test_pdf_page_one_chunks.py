@@ -55,6 +55,8 @@ def test_chunks_are_read_in_page_order_and_a_page_without_the_flags_chunk_has_no
     beside = probe_html(page, ["<p>a</p>"], with_page_one=True)
     assert beside is not None and beside.index("fit-chunk-flags") < beside.index("fit-probe-0")
     assert probe_html("<html><body><p>override</p></body></html>", ["<p>a</p>"], with_page_one=True) is None
+    wrapped = probe_html(f"<html><body><main>{html}</main><p>after</p></body></html>", ["<p>a</p>"], with_page_one=True)
+    assert wrapped is not None and wrapped.index("fit-probe-0") < wrapped.index("</main>")  # held as page one is
 
 
 def _compare_every_shortening(fitter: Fitter) -> int:

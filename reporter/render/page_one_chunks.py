@@ -44,17 +44,16 @@ def probe_id(n: int) -> str:
 
 def probe_html(measuring: str, probes: Iterable[str], *, with_page_one: bool) -> str | None:
     """``measuring`` (page one's measuring HTML) with ``probes`` (chunks' inner HTML), each in a
-    chunk of its own (``#fit-probe-N``, in order) in a page-one section after page one, on the same
-    tall page (laid out with ``NO_BREAK``, so the page's first-page margins and width are page
-    one's); ``with_page_one=False``: the probes alone, page one left out. ``None`` when the HTML
-    has no page-one section or no ``</body>`` to put them in."""
+    chunk of its own (``#fit-probe-N``, in order) in a page-one section right after page one, on
+    the same tall page (laid out with ``NO_BREAK``, so the page's first-page margins and width are
+    page one's); ``with_page_one=False``: the probes alone, in page one's place. ``None`` when the
+    HTML has no page-one section."""
     body = "".join(f'<div class="fit-chunk" id="{probe_id(n)}">{inner}</div>' for n, inner in enumerate(probes))
     section = f'<section class="page-one fit-probes">{body}</section>'
-    if not _SECTION.search(measuring) or "</body>" not in measuring:
+    if not _SECTION.search(measuring):
         return None
-    if not with_page_one:
-        return _SECTION.sub(lambda _: section, measuring, count=1)
-    return measuring.replace("</body>", section + "</body>", 1)
+    # Right after page one (or in its place), so whatever holds page one holds the probes too.
+    return _SECTION.sub(lambda m: (m.group(0) if with_page_one else "") + section, measuring, count=1)
 
 
 def heights(anchors: Mapping[str, Any], ids: Iterable[str]) -> dict[str, float] | None:
