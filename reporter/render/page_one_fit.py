@@ -50,7 +50,7 @@ TALL = "5000mm"  # the measuring page's height: room for any page one
 # The rough count (``PageOne.rough_lines``) up to which the packet is laid out before page one is
 # measured, for an A4 page's content area (986 px; a shorter page: fewer, in proportion). Only the
 # order of the layouts depends on it, never the fit (tests/benchmarks/README.md: how it was chosen).
-LIKELY_FIT_LINES, A4_CONTENT_PX = 22, 986.0
+LIKELY_FIT_LINES, A4_CONTENT_PX = 19, 986.0
 
 
 @dataclass(frozen=True)
