@@ -49,6 +49,9 @@ class Column:
     kind: str = "text"
     width: float = 12  # Excel width in characters; the PDF uses the same proportions
     pdf: bool = True  # False: a workbook-only column (see WORKBOOK_COLUMNS)
+    # Columns with the same ``one_of`` (next to each other) are one answer in different types: a
+    # long list set as lines shows the one given under this header (the workbook keeps each column).
+    one_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,9 +184,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
         (
             C("section", "Section", "text", 12),
             C("question", "Question", "longtext", 40),
-            C("textResponse", "Text answer", "longtext", 50),
-            C("numberResponse", "Number", "number", 12),
-            C("booleanResponse", "Yes/No", "bool", 8),
+            C("textResponse", "Text answer", "longtext", 50, one_of="Answer"),
+            C("numberResponse", "Number", "number", 12, one_of="Answer"),
+            C("booleanResponse", "Yes/No", "bool", 8, one_of="Answer"),
         ),
         appendix=True,
     ),

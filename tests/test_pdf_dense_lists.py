@@ -15,7 +15,7 @@ from reporter.api.saved import validate_record
 from reporter.config import BuildConfig
 from reporter.jsonio import dumps_exact, loads_exact
 from reporter.pipeline import render_packet
-from reporter.render.dense_lists import DENSE_ROWS, dense_columns
+from reporter.render.dense_lists import DENSE_ROWS, dense_columns, dense_fields, given
 from reporter.sections import SECTIONS
 
 SPEC = {s.key: s for s in SECTIONS}
@@ -129,3 +129,23 @@ def test_a_right_to_left_item_keeps_its_direction_in_a_dense_list():
     assert '<p class="dense-run markets">' in html and f'<span dir="rtl">{hebrew}</span>' in html
     assert 'class="dense unions' in html and f'<span dir="rtl">{arabic}</span>' in html
     assert html.count('<span dir="rtl">') == 2  # the left-to-right items carry none
+
+
+def test_a_custom_questions_answer_is_the_one_given_not_three_columns_of_dashes(built):
+    """A custom question is answered as text, a number or yes/no: a line shows what was given
+    under one "Answer" (before: "S Corporation · — · —"), every answer given when there are
+    several, and one "—" when none was. The workbook keeps the three typed columns."""
+    raw, html, _text, _pages = built
+    assert "Section · Question · Answer</p>" in html
+    results = raw["customQuestions"]["results"]
+    text_only = next(q for q in results if q["textResponse"] and q["numberResponse"] is None and q["booleanResponse"] is None)
+    assert f"{text_only['question']} · {text_only['textResponse']}</span>" in html or \
+        f"{text_only['question']} · {text_only['textResponse']}</p>" in html
+    assert "— · —" not in html.replace('<span class="missing">—</span>', "—")
+    columns = SPEC["customQuestions"].columns
+    fields = dense_fields(columns)
+    assert [f.header for f in fields] == ["Section", "Question", "Answer"] and fields[2].merged
+    row = {"section": "General", "question": "Union shop?", "textResponse": "", "numberResponse": 0, "booleanResponse": False}
+    assert [c.field for c in given(row, fields[2].columns)] == ["numberResponse", "booleanResponse"]  # 0 and No are answers
+    assert given({"textResponse": None, "numberResponse": None, "booleanResponse": None}, fields[2].columns) == []
+    assert [c.field for c in columns] == ["section", "question", "textResponse", "numberResponse", "booleanResponse"]

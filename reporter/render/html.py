@@ -36,7 +36,7 @@ from reporter.dates import WholeDay, get_zone
 from reporter.render import charts, labels
 from reporter.render.amounts import format_amount, money_currency, units_of
 from reporter.render.assets import asset_dir
-from reporter.render.dense_lists import DENSE_ROWS, dense_columns
+from reporter.render.dense_lists import DENSE_ROWS, dense_columns, dense_fields, given
 from reporter.render.facts import company_fact_groups
 from reporter.render.options import PAGE_SIZES, RenderOptions
 from reporter.render.page_one import (
@@ -300,6 +300,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
     env.globals.update(KINDS=KINDS, NOT_PROVIDED=NOT_PROVIDED, HEADER_MAX=HEADER_MAX, LINE_MAX=LINE_MAX,
                        LEGAL_QUESTION_MAX=LEGAL_QUESTION_MAX, LEGAL_ANSWER_MAX=LEGAL_ANSWER_MAX)
     env.globals.update(money_currency=money_currency, units_of=units_of, dense_columns=dense_columns, DENSE_ROWS=DENSE_ROWS,
+                       dense_fields=dense_fields, given=given,
                        short_in=lambda ccy, v: _money_short(None if v is None else Money(Decimal(v), ccy)))
     env.globals["fmt"] = lambda kind, v: env.filters[KINDS[kind].filter](v)
     names = set(env.list_templates(filter_func=lambda n: n.startswith("sections/")))
