@@ -196,6 +196,22 @@ def test_the_same_flag_resolved_raises_nothing_and_its_history_is_in_the_appendi
     assert "— resolved" in appendix and "Resolved ·" in appendix and "RESOLVED" not in appendix
 
 
+def test_the_statements_name_their_figures_in_words_not_api_fields(main, tmp_path):
+    """The appendix's statements, as a CFO reads them: "Days of cash on hand", "Revenue (sales)",
+    not ``daysOfCashOnHand``; every one of the 41 figures and ratios, and the values as sent."""
+    from reporter.api.financials_names import METRIC_FIELDS, RAW_DATA_FIELDS
+    from reporter.render.labels import figure_words
+
+    out = tmp_path / "out"
+    assert main(["build", str(SAMPLES / "gr8-builders.json"), "--out", str(out), *AS_OF, "--formats", "pdf", "-q"]) == 0
+    text = " ".join(pdftotext(next(out.glob("*.pdf"))).split())
+    statements = text.split("Financial statements (", 1)[1]
+    assert "Days of cash on hand 21.4" in statements and "Revenue (sales) 3,840,000" in statements
+    assert "Underbillings to working capital 0.0611" in statements
+    assert not [n for n in RAW_DATA_FIELDS + METRIC_FIELDS if not n.islower() and n in statements]
+    assert all(figure_words(n) in statements for n in RAW_DATA_FIELDS + METRIC_FIELDS)
+
+
 def test_award_above_tradetapp_single_project_capacity_names_both_figures():
     r = _sample("summit-electrical-large", award=40_000_000)  # SPC 32,000,000
     f = next(f for f in r.flags if f.rule == "tradetapp.single_capacity")

@@ -283,6 +283,7 @@ def make_environment(locale: str = "en_US", tz: str = "UTC", templates: Path | N
         label=_label,
         words=labels.in_words,
         code_words=lambda v: labels.LABELS.get(v) or labels.words(v),  # a one-word code too: AUDITED -> Audited
+        figure_words=labels.figure_words,  # a statement's figure: daysOfCashOnHand -> Days of cash on hand
         enum_cell=_enum_cell,
         breakable=_breakable,
         known_label=lambda v: labels.LABELS.get(v, v) if isinstance(v, str) else v,

@@ -115,3 +115,23 @@ def in_words(text: object) -> str:
 
     s = CODE_IN_TEXT.sub(sub, s)
     return WORD_IN_TEXT.sub(sub, s)
+
+
+# TradeTapp's statement figures and ratios by their wire names (``reporter.api.financials_names``):
+# the ones camel-case splitting would not say well; the rest read as their words.
+FIGURE_LABELS = {
+    "revenueSales": "Revenue (sales)",
+    "underbillingsToWc": "Underbillings to working capital",
+    "billingInExcessOfCost": "Billings in excess of cost",
+    "costInExcessOfBillings": "Costs in excess of billings",
+    "earningsBeforeIncomeTaxes": "Earnings before income taxes",
+    "costsOfGoodsSold": "Cost of goods sold",
+}
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def figure_words(name: object) -> str:
+    """A statement's figure or ratio name as words: ``daysOfCashOnHand`` -> ``Days of cash on hand``."""
+    text = str(name)
+    return FIGURE_LABELS.get(text) or words(_CAMEL.sub("_", text))
+
