@@ -207,6 +207,7 @@ def test_the_statements_name_their_figures_in_words_not_api_fields(main, tmp_pat
     text = " ".join(pdftotext(next(out.glob("*.pdf"))).split())
     statements = text.split("Financial statements (", 1)[1]
     assert "Days of cash on hand 21.4" in statements and "Revenue (sales) 3,840,000" in statements
+    assert "Figure Amount (USD) Ratio Value" in statements  # the raw figures are in the record's currency
     assert "Underbillings to working capital 0.0611" in statements
     assert not [n for n in RAW_DATA_FIELDS + METRIC_FIELDS if not n.islower() and n in statements]
     assert all(figure_words(n) in statements for n in RAW_DATA_FIELDS + METRIC_FIELDS)
