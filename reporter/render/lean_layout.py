@@ -1,7 +1,8 @@
 """Render stage: what makes every WeasyPrint layout of a packet cheaper without changing a pixel.
 
 Input: a packet's HTML and CSS text. Output: the WeasyPrint ``HTML`` class to lay it out with
-(``document_class``) and a context (``gc_paused``) to lay it out and write it in.
+(``document_class``) and a context (``gc_paused``, ``reporter.collector``'s) to lay it out and
+write it in.
 
 Measured for issue 20 (CPU seconds, ``tests/benchmarks/README.md``):
 
@@ -24,12 +25,10 @@ Measured for issue 20 (CPU seconds, ``tests/benchmarks/README.md``):
 from __future__ import annotations
 
 import functools
-import gc
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
+
+from reporter.collector import gc_paused
 
 __all__ = ["document_class", "gc_paused", "lean_ua_css", "needs_full_ua"]
 
@@ -88,27 +87,3 @@ def document_class(html: str, *css: str | None) -> Any:
     if needs_full_ua(html, *css):
         return weasyprint.HTML
     return _lean_class()
-
-
-_pause_lock = threading.Lock()
-_pause_depth = 0
-_paused_by_us = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block (nested blocks and threads share
-    one pause; it resumes when the last block ends, and only if it was running before)."""
-    global _pause_depth, _paused_by_us
-    with _pause_lock:
-        if _pause_depth == 0:
-            _paused_by_us = gc.isenabled()
-            gc.disable()
-        _pause_depth += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pause_depth -= 1
-            if _pause_depth == 0 and _paused_by_us:
-                gc.enable()

@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reporter.collector import gc_paused, imports_paused
 from reporter.errors import RenderError
-from reporter.render.lean_layout import document_class, gc_paused
+from reporter.render.lean_layout import document_class
 from reporter.render.options import DEFAULT_VARIANT
 
 __all__ = ["DEFAULT_VARIANT", "EMPTY_STYLE", "PageGeometry", "PdfResult", "lay_out", "locked_fetcher", "page_geometry",
@@ -43,6 +44,7 @@ def variants() -> list[str]:
 
 def locked_fetcher():
     """A WeasyPrint URL fetcher that loads ``data:`` URLs only and records what it refused."""
+    _weasyprint()
     from weasyprint.urls import URLFetcher
 
     class LockedFetcher(URLFetcher):
@@ -63,19 +65,26 @@ MAX_REFITS = 3  # layouts of a packet after its first, when ``keep`` refused the
 
 
 @functools.cache
+def _weasyprint() -> Any:
+    """WeasyPrint, imported once per process with the collector paused and its objects then frozen
+    (``reporter.collector.imports_paused``): its import is most of a one-packet process's start."""
+    with imports_paused():
+        import weasyprint
+        import weasyprint.text.fonts  # noqa: F401  (the font configuration's module)
+    return weasyprint
+
+
+@functools.cache
 def _font_config():
     """The process's WeasyPrint font configuration (about 4 ms each to make anew)."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
+    return _weasyprint().text.fonts.FontConfiguration()
 
 
 @functools.lru_cache(maxsize=8)
 def _stylesheet(css: str):
     """``css`` parsed once per process (about 18 ms for packet.css), with the resources its
     parsing was refused (through the same locked fetcher as the packet's)."""
-    import weasyprint
-
+    weasyprint = _weasyprint()
     fetcher = locked_fetcher()
     sheet = weasyprint.CSS(string=css, base_url=None, url_fetcher=fetcher, font_config=_font_config())
     return sheet, tuple(fetcher.blocked)
@@ -85,6 +94,7 @@ def lay_out(html: str, css: str | None = None, extra: Sequence[str] = ()) -> Any
     """WeasyPrint's layout of ``html`` (a ``Document``, no PDF written): the process's font
     configuration, ``css`` and then each ``extra`` CSS text parsed once per process (applied after
     the document's own styles), resources through the locked fetcher (``data:`` URLs only)."""
+    _weasyprint()
     sheets = [_stylesheet(text)[0] for text in ((css,) if css is not None else ()) + tuple(extra)]
     with gc_paused():
         return document_class(html, css, *extra)(string=html, base_url=None, url_fetcher=locked_fetcher()).render(
@@ -134,8 +144,7 @@ def render_pdf(
     packet is laid out once; at most ``MAX_REFITS`` more). ``tagged``: a tagged
     PDF (structure tree for screen readers), together with the PDF/A variant. ``css``, when given,
     is applied after the document's own styles (parsed once per process and text)."""
-    import weasyprint
-
+    weasyprint = _weasyprint()
     fetcher = locked_fetcher()
     blocked = fetcher.blocked
 
