@@ -52,5 +52,5 @@ def imports_paused() -> Iterator[None]:
     before = len(sys.modules)
     with gc_paused():
         yield
-    if len(sys.modules) > before:
-        gc.freeze()
+        if len(sys.modules) > before:
+            gc.freeze()  # still paused: the collection the pause's end allows finds them gone
