@@ -8,9 +8,9 @@ Imports make hundreds of thousands of objects (modules, classes, functions, Weas
 declarations) that live as long as the process; each collection while they are made walks all of
 them again and frees nothing, and every later full collection would walk them too. Paused for the
 import and then frozen (kept out of every later collection, as the ``gc`` documentation advises
-before forking workers), a one-packet build spends about 0.04-0.06 s less
-(``tests/benchmarks/README.md``). Reference counting still frees what it can; the collector runs
-again as soon as the block ends.
+before forking workers; frozen before the pause ends, or the collection its end allows walks them
+once more), one packet's whole process took 0.2-0.3 s less (``tests/benchmarks/README.md``).
+Reference counting still frees what it can; cycles made afterwards are collected as before.
 """
 
 from __future__ import annotations

@@ -225,10 +225,10 @@ class ChunkProbe:
         if len(pages) != 1:
             return None
         full = read_page(pages[0], self.n_lines, self.more_line)
-        self.full_heights = heights(pages[0].anchors, [f"fit-chunk-{name}" for name in self.full])
-        if full is None or self.full_heights is None:
+        in_place = heights(pages[0].anchors, [f"fit-chunk-{name}" for name in self.full])
+        if full is None or in_place is None:
             return None
-        self.full_heights = dict(zip(self.full, self.full_heights.values(), strict=True))
+        self.full_heights = dict(zip(self.full, in_place.values(), strict=True))  # by chunk name
         self._read(pages[0], wanted)
         return full
 
