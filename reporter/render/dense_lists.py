@@ -54,7 +54,7 @@ def dense_fields(columns: Sequence[Any]) -> list[DenseField]:
     fields: list[DenseField] = []
     for c in columns:
         group = getattr(c, "one_of", "")
-        if group and fields and fields[-1].header == group and getattr(fields[-1].columns[0], "one_of", "") == group:
+        if group and fields and getattr(fields[-1].columns[0], "one_of", "") == group:
             fields[-1] = DenseField(group, fields[-1].columns + (c,))
         else:
             fields.append(DenseField(group or c.header, (c,)))
