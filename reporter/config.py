@@ -19,16 +19,13 @@ from typing import Any
 from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
 from reporter.limits import MAX_RECORD_SECONDS
-from reporter.render.options import RenderOptions, default_page_size
+from reporter.render.options import DEFAULT_FORMATS, FORMATS, RenderOptions, default_page_size
 from reporter.render.pdf import DEFAULT_VARIANT
 from reporter.transform.award import parse_project_value
 from reporter.transform.fx import FxRate, FxTable
 from reporter.transform.gc_backlog import GcBacklog, parse_gc_backlog
 from reporter.transform.model import Project, ReportContext
 from reporter.transform.money import babel_locale, validate_currency
-
-FORMATS = ("pdf", "xlsx", "json", "html")
-DEFAULT_FORMATS = ("pdf", "xlsx")
 
 
 @dataclass(frozen=True)

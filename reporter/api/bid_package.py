@@ -9,7 +9,6 @@ or a folder saved by ``reporter fetch --bid-package`` / ``samples/bid-package/``
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from dataclasses import dataclass, field
@@ -80,6 +79,8 @@ async def package_ids_of_project(bc: BuildingConnectedClient, project_id: str) -
 async def fetch_package(bc: BuildingConnectedClient, tt: TradeTappClient, package_id: str,
                         projects: dict[str, dict[str, Any]] | None = None) -> PackageData:
     """The package, its project (cached in ``projects``), invites, latest bids, team and TradeTapp files."""
+    import asyncio  # here, not at the top: the build command's options are parsed without it
+
     from reporter.api.buildingconnected import check_id  # with the client: HTTP is in use already
 
     package = await bc.get_bid_package(check_id(package_id, "bid package"))

@@ -10,7 +10,6 @@ or read from the saved folder with no network), built by ``reporter.bid_batch`` 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +60,7 @@ def package_data_from_args(args: Any) -> list[PackageData]:
     if other and packages:
         raise UsageError(f"build: a saved bid package folder cannot be mixed with record files ({other[0]})")
     if args.bid_packages or args.bc_projects:
+        import asyncio  # here, not at the top: parsing every command's options stays quick
         packages.extend(asyncio.run(fetch_packages(args)))
     return packages
 
@@ -97,6 +97,8 @@ async def fetch_packages(args: Any, **client_kwargs: Any) -> list[PackageData]:
 
 def run_fetch(args: Any) -> int:
     """``reporter fetch --bid-package ID --out DIR``: the BuildingConnected answers and TradeTapp files."""
+    import asyncio  # here, not at the top: parsing every command's options stays quick
+
     out = Path(args.out)
     packages = asyncio.run(fetch_packages(args))
     written = 0

@@ -14,7 +14,6 @@ folder (a fetch or a build) stops at once with exit 2, and a dead run's lock is 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,6 +55,7 @@ def run(args) -> int:
 
 
 def _fetch_records(args, request: ApiRequest, out: Path) -> int:
+    import asyncio  # here, not at the top: parsing every command's options stays quick
     saved, failed = asyncio.run(fetch_into(request, out, quiet=args.quiet))
     if failed == 0:
         request.mark_success()

@@ -12,7 +12,6 @@ error or a refused (bidder-shared) folder. The work is ``reporter.deliver.acc_fi
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -66,6 +65,8 @@ def run(args) -> int:
 
     def fail(line: str) -> None:
         log.error("reporter: %s", line)
+
+    import asyncio  # here, not at the top: parsing every command's options stays quick
 
     if args.dry_run:
         outcome = asyncio.run(file_folder(request, tokens, say=say, fail=fail))

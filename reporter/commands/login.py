@@ -8,7 +8,6 @@ one line saying where; exit 0. Errors are ``SignInError`` with a message the use
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 from reporter.api.settings import DEFAULT_LOGIN_TIMEOUT, DEFAULT_SCOPE, UPLOAD_SCOPES
@@ -58,6 +57,7 @@ def run(args) -> int:
     settings = AuthSettings.from_env(scope=scope)
     store = choose_store()
     quiet = getattr(args, "quiet", False)
+    import asyncio  # here, not at the top: parsing every command's options stays quick
     tokens = asyncio.run(
         sign_in(settings, store, say=_say, open_browser=not args.no_browser, timeout=args.timeout)
     )

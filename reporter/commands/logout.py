@@ -6,7 +6,6 @@ removed from the store (removed even when revoking fails, which is then said); e
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from reporter.errors import SignInError
@@ -37,6 +36,7 @@ def run(args) -> int:
         store.delete()  # nothing readable; make sure nothing is left either
         print("Not signed in: nothing to do.")
         return 0
+    import asyncio  # here, not at the top: parsing every command's options stays quick
     problems = asyncio.run(revoke_tokens(tokens))
     store.delete()
     if problems:

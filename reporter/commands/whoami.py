@@ -9,7 +9,6 @@ without the ``general-contractor-company-id`` header, the API takes none there).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 
@@ -29,6 +28,7 @@ def run(args) -> int:
 
     settings = ApiSettings.from_env(base_url=args.base_url)
     provider = resolve_token_provider(args.token_file)
+    import asyncio  # here, not at the top: parsing every command's options stays quick
     me = asyncio.run(fetch_me(settings.base_url, provider))
     print("\n".join(describe_me(me, source=getattr(provider, "source", None))))
     return 0

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The output formats (``--formats``) and those built when none are named.
+FORMATS = ("pdf", "xlsx", "json", "html")
+DEFAULT_FORMATS = ("pdf", "xlsx")
 DEFAULT_VARIANT = "pdf/a-3b"
 # The PDF variants WeasyPrint offers (``weasyprint.pdf.VARIANTS`` less ``debug``), plus ``none``:
 # written out so checking ``--pdf-variant`` needs no WeasyPrint import (about 0.5-0.8 s); a test
