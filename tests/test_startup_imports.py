@@ -4,7 +4,7 @@ nothing an earlier test imported hides an import.
 - Parsing the arguments (``reporter build --help``, and every other command's parser, which
   ``reporter`` builds each run) imports neither WeasyPrint nor httpx nor Authlib.
 - An offline ``reporter build FILE --formats pdf`` renders without importing httpx, Authlib or
-  openpyxl; asking for the workbook imports openpyxl, asking the API imports httpx.
+  openpyxl (nor WeasyPrint itself with one job: its layout process does); asking for the workbook imports openpyxl, asking the API imports httpx.
 - The ``--pdf-variant`` list written out in ``reporter.render.options`` is the installed
   WeasyPrint's.
 - Parsing the arguments imports no pydantic either, nor the modules only some commands need
@@ -17,6 +17,7 @@ nothing an earlier test imported hides an import.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,15 +39,16 @@ print(json.dumps([rc, sorted(sys.modules)]))
 """
 
 
-def _modules(*argv: str) -> tuple[int, set[str]]:
+def _modules(*argv: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
     """Exit status of ``reporter ARGV`` run in a fresh interpreter, and every module it imported."""
-    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
     rc, modules = json.loads(done.stdout.strip().splitlines()[-1])
     return rc, set(modules)
 
 
-def _imports(*argv: str) -> tuple[int, set[str]]:
-    rc, modules = _modules(*argv)
+def _imports(*argv: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
+    rc, modules = _modules(*argv, env=env)
     return rc, {m.split(".")[0] for m in modules} & set(WATCHED)
 
 
@@ -70,6 +72,11 @@ def test_offline_pdf_build_imports_no_http_client_and_no_workbook_library(tmp_pa
     rc, heavy = _imports("build", str(SAMPLE), "--out", str(tmp_path / "o"), "--formats", "pdf", "--jobs", "1", "-q")
     assert rc == 0
     assert list((tmp_path / "o").glob("*.pdf"))
+    assert heavy == {"jinja2"}  # WeasyPrint only in the layout process (reporter.render.layout_process)
+    rc, heavy = _imports("build", str(SAMPLE), "--out", str(tmp_path / "p"), "--formats", "pdf", "--jobs", "1", "-q",
+                         env={"REPORTER_LAYOUT_PROCESS": "off"})
+    assert rc == 0
+    assert list((tmp_path / "p").glob("*.pdf"))
     assert heavy == {"weasyprint", "jinja2"}
 
 

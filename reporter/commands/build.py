@@ -9,16 +9,16 @@ and notes each award recommendation that a rebuilt packet has made out of date.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 
 from reporter.collector import imports_paused
 from reporter.commands.api_options import add_api_options, api_request_from_args
 from reporter.commands.bid_package import add_bid_options, package_data_from_args, wants_bid_packages
-from reporter.config import DEFAULT_FORMATS, FORMATS, build_config_from_args
 from reporter.errors import UsageError
-from reporter.render.options import DEFAULT_VARIANT, PDF_VARIANTS
+from reporter.render import layout_process
+from reporter.render.options import DEFAULT_FORMATS, DEFAULT_VARIANT, FORMATS, PDF_VARIANTS
+from reporter.render.pdf import start_layout_process
 
 log = logging.getLogger("reporter")
 
@@ -76,15 +76,27 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if jobs == 1 and (wants_bid_packages(args) or {"pdf", "html"} & set(args.formats.replace(" ", "").split(","))):
+        start_layout_process()  # WeasyPrint imported in a second process meanwhile (one job only)
+    try:
+        return _run(args, jobs)
+    finally:
+        layout_process.stop()
+
+
+def _run(args, jobs: int) -> int:
     with imports_paused():  # most of what a build imports (reporter.collector: a faster start)
+        import asyncio
+
         from reporter.batch import make_pool, run_batch
         from reporter.batch_sources import all_sources
+        from reporter.config import build_config_from_args
         from reporter.deliver.naming import NamePattern
         from reporter.progress import Progress
 
     if args.pdf_variant not in PDF_VARIANTS:
         raise UsageError(f"--pdf-variant: unknown variant {args.pdf_variant!r}; choose from {', '.join(PDF_VARIANTS)}")
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("--jobs: at least 1")
     config = build_config_from_args(args)

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from reporter.collector import gc_paused, imports_paused
+from reporter.collector import gc_paused
 from reporter.errors import RenderError
+from reporter.render import layout_process, weasyprint_import
 from reporter.render.lean_layout import document_class
 from reporter.render.options import DEFAULT_VARIANT
+
+log = logging.getLogger("reporter.render")
 
 __all__ = ["DEFAULT_VARIANT", "EMPTY_STYLE", "PageGeometry", "PdfResult", "lay_out", "locked_fetcher", "page_geometry",
            "render_pdf", "variants"]
@@ -64,14 +68,9 @@ def locked_fetcher():
 MAX_REFITS = 3  # layouts of a packet after its first, when ``keep`` refused the one before
 
 
-@functools.cache
 def _weasyprint() -> Any:
-    """WeasyPrint, imported once per process with the collector paused and its objects then frozen
-    (``reporter.collector.imports_paused``): its import is most of a one-packet process's start."""
-    with imports_paused():
-        import weasyprint
-        import weasyprint.text.fonts  # noqa: F401  (the font configuration's module)
-    return weasyprint
+    """WeasyPrint, imported once per process (``reporter.render.weasyprint_import``)."""
+    return weasyprint_import.weasyprint()
 
 
 @functools.cache
@@ -93,12 +92,45 @@ def _stylesheet(css: str):
 def lay_out(html: str, css: str | None = None, extra: Sequence[str] = ()) -> Any:
     """WeasyPrint's layout of ``html`` (a ``Document``, no PDF written): the process's font
     configuration, ``css`` and then each ``extra`` CSS text parsed once per process (applied after
-    the document's own styles), resources through the locked fetcher (``data:`` URLs only)."""
+    the document's own styles), resources through the locked fetcher (``data:`` URLs only). In the
+    layout process when one runs (``Laid``: the pages' sizes and anchors, all a caller reads)."""
+    host = layout_process.current()
+    if host is not None:
+        try:
+            return host.call("lay", html, css, tuple(extra))
+        except layout_process.LayoutProcessGone as exc:
+            log.debug("%s; laying out here", exc)
+    return _lay_out(html, css, extra)
+
+
+def _lay_out(html: str, css: str | None = None, extra: Sequence[str] = ()) -> Any:
     _weasyprint()
     sheets = [_stylesheet(text)[0] for text in ((css,) if css is not None else ()) + tuple(extra)]
     with gc_paused():
         return document_class(html, css, *extra)(string=html, base_url=None, url_fetcher=locked_fetcher()).render(
             font_config=_font_config(), stylesheets=sheets)
+
+
+@dataclass(frozen=True)
+class LaidPage:
+    """What callers read of a laid-out page: its size and where each anchor (``id``) is."""
+
+    width: float
+    height: float
+    anchors: dict[str, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A layout made in the layout process, as its pages' ``LaidPage``."""
+
+    pages: tuple[LaidPage, ...]
+
+
+def laid(document: Any) -> Laid:
+    """``document``'s pages as ``LaidPage`` (sent from the layout process)."""
+    return Laid(tuple(LaidPage(p.width, p.height, {k: tuple(v) for k, v in p.anchors.items()})
+                      for p in document.pages))
 
 
 @dataclass(frozen=True)
@@ -114,7 +146,17 @@ class PageGeometry:
 def page_geometry(css: str) -> PageGeometry:
     """The first page ``css`` (page size, margins, ``--style``) gives a packet: an empty document
     laid out once per process and CSS text (a few milliseconds)."""
-    page = lay_out("<!DOCTYPE html><html><body></body></html>", css).pages[0]
+    host = layout_process.current()
+    if host is not None:
+        try:
+            return host.call("geometry", css)
+        except layout_process.LayoutProcessGone as exc:
+            log.debug("%s; laying out here", exc)
+    return _page_geometry(css)
+
+
+def _page_geometry(css: str) -> PageGeometry:
+    page = _lay_out("<!DOCTYPE html><html><body></body></html>", css).pages[0]
     box = page._page_box  # WeasyPrint's page box: its content area is what page one may fill
     return PageGeometry(width=page.width, content_bottom=box.content_box_y() + box.height, content_height=box.height)
 
@@ -139,16 +181,100 @@ def render_pdf(
 ) -> PdfResult:
     """Render ``html``; ``attachments`` are ``(filename, data, description)`` triples.
 
-    ``keep`` looks at the laid-out document; when it says no, ``refit()`` gives the HTML to lay out
-    instead, or ``None`` to print the last layout as it is (page one's measured fit: the usual
-    packet is laid out once; at most ``MAX_REFITS`` more). ``tagged``: a tagged
-    PDF (structure tree for screen readers), together with the PDF/A variant. ``css``, when given,
-    is applied after the document's own styles (parsed once per process and text)."""
-    weasyprint = _weasyprint()
-    fetcher = locked_fetcher()
-    blocked = fetcher.blocked
+    ``keep`` looks at the laid-out document (its ``pages`` and their ``anchors``); when it says
+    no, ``refit()`` gives the HTML to lay out instead, or ``None`` to print the last layout as it
+    is (page one's measured fit: the usual packet is laid out once; at most ``MAX_REFITS`` more).
+    ``tagged``: a tagged PDF (structure tree for screen readers), together with the PDF/A variant.
+    ``css``, when given, is applied after the document's own styles (parsed once per process and
+    text). In the layout process when one runs (``reporter.render.layout_process``)."""
+    host = layout_process.current()
+    if host is not None:
+        try:
+            with host.lock:  # the layouts and the write, one job in the layout process
+                doc = host.call("pdf_lay", html, variant, tagged, css)
+                html = _refitted(doc, html, keep, refit, lambda text: host.call("pdf_again", text))
+                data, warnings, blocked = host.call("pdf_write", tuple(attachments))
+            return PdfResult(data=data, warnings=warnings, blocked=blocked, html=html)
+        except layout_process.LayoutProcessGone as exc:
+            log.debug("%s; rendering here", exc)
+    with _PdfJob(variant, tagged, css) as job:
+        html = _refitted(job.lay(html), html, keep, refit, job.lay)
+        data = job.write(attachments)
+    return PdfResult(data=data, warnings=job.warnings, blocked=job.blocked, html=html)
 
-    warnings: list[str] = []
+
+def _refitted(doc: Any, html: str, keep: Callable[[Any], bool] | None, refit: Callable[[], str | None] | None,
+              lay: Callable[[str], Any]) -> str:
+    """The HTML last laid out by ``lay``, after ``keep`` and ``refit`` (``render_pdf``)."""
+    if keep is None or refit is None:
+        return html
+    for _ in range(MAX_REFITS):
+        if keep(doc) or (again := refit()) is None:
+            break
+        html = again
+        doc = lay(html)
+    return html
+
+
+class _PdfJob:
+    """One PDF: its layouts (``lay``; the last is written) and its write (``write``), WeasyPrint's
+    warnings and the refused resources collected, the collector paused from the first layout to
+    the end of the write (a ``with`` block here; the layout process's ``pdf_*`` handlers)."""
+
+    def __init__(self, variant: str | None, tagged: bool, css: str | None) -> None:
+        self.weasyprint = _weasyprint()
+        self.fetcher = locked_fetcher()
+        self.blocked = self.fetcher.blocked
+        self.warnings: list[str] = []
+        self.css = css
+        self.options: dict[str, Any] = {"pdf_tags": tagged}
+        if variant and variant != "none":
+            self.options["pdf_variant"] = variant
+        self.layout: dict[str, Any] = {"font_config": _font_config()}  # shared per process
+        self.doc: Any = None
+        self.paused: AbstractContextManager[None] | None = gc_paused()
+        self.paused.__enter__()
+        try:
+            if css is not None:
+                with self._collecting():
+                    sheet, refused = _stylesheet(css)
+                self.blocked.extend(refused)
+                self.layout["stylesheets"] = [sheet]
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> _PdfJob:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.paused is not None:
+            paused, self.paused = self.paused, None
+            paused.__exit__(None, None, None)
+
+    def _collecting(self) -> Any:
+        return _collected(self.warnings)
+
+    def lay(self, html: str) -> Any:
+        with self._collecting():
+            self.doc = document_class(html, self.css)(string=html, base_url=None, url_fetcher=self.fetcher).render(
+                **self.layout, **self.options)
+        return self.doc
+
+    def write(self, attachments: Sequence[tuple[str, bytes, str]]) -> bytes:
+        with self._collecting():
+            atts = [self.weasyprint.Attachment(string=data, name=name, description=desc)
+                    for name, data, desc in attachments]
+            return self.doc.write_pdf(attachments=atts or None, **self.options)
+
+
+@contextmanager
+def _collected(warnings: list[str]) -> Iterator[None]:
+    """WeasyPrint's warnings appended to ``warnings`` for the block; any exception it raises
+    becomes a ``RenderError`` (WeasyPrint raises many kinds; translated at the boundary)."""
 
     class _Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -158,34 +284,60 @@ def render_pdf(
     wlog = logging.getLogger("weasyprint")
     wlog.addHandler(handler)
     try:
-        atts = [
-            weasyprint.Attachment(string=data, name=name, description=desc)
-            for name, data, desc in attachments
-        ]
-        options: dict[str, Any] = {"pdf_tags": tagged}
-        layout: dict[str, Any] = {"font_config": _font_config()}  # shared per process
-        if css is not None:
-            sheet, refused = _stylesheet(css)
-            blocked.extend(refused)
-            layout["stylesheets"] = [sheet]
-        if variant and variant != "none":
-            options["pdf_variant"] = variant
-
-        def lay(text: str) -> Any:
-            return document_class(text, css)(string=text, base_url=None, url_fetcher=fetcher).render(
-                **layout, **options)
-
-        with gc_paused():
-            doc = lay(html)
-            if keep is not None and refit is not None:
-                for _ in range(MAX_REFITS):
-                    if keep(doc) or (again := refit()) is None:
-                        break
-                    html = again
-                    doc = lay(html)
-            data = doc.write_pdf(attachments=atts or None, **options)
-    except Exception as exc:  # WeasyPrint raises many kinds; translate at the boundary
+        yield
+    except RenderError:
+        raise
+    except Exception as exc:
         raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
     finally:
         wlog.removeHandler(handler)
-    return PdfResult(data=data, warnings=warnings, blocked=blocked, html=html)
+
+
+# In the layout process: its one PDF job at a time (``pdf_lay`` starts one, ``pdf_write`` ends it).
+_served: _PdfJob | None = None
+
+
+def _serve_pdf_lay(html: str, variant: str | None, tagged: bool, css: str | None) -> Laid:
+    global _served
+    if _served is not None:
+        _served.close()
+    _served = _PdfJob(variant, tagged, css)
+    return _serve_pdf_again(html)
+
+
+def _serve_pdf_again(html: str) -> Laid:
+    global _served
+    if _served is None:
+        raise RenderError("PDF rendering failed: no layout to lay out again")
+    try:
+        return laid(_served.lay(html))
+    except BaseException:
+        _served.close()
+        _served = None
+        raise
+
+
+def _serve_pdf_write(attachments: Sequence[tuple[str, bytes, str]]) -> tuple[bytes, list[str], list[str]]:
+    global _served
+    job, _served = _served, None
+    if job is None:
+        raise RenderError("PDF rendering failed: nothing laid out to write")
+    with job:
+        return job.write(attachments), job.warnings, job.blocked
+
+
+def _serve_lay(html: str, css: str | None, extra: tuple[str, ...]) -> Laid:
+    return laid(_lay_out(html, css, extra))
+
+
+def _warm() -> None:
+    _weasyprint()
+    _font_config()
+
+
+def start_layout_process() -> bool:
+    """Start the layout process for a one-job build (``reporter.render.layout_process``); False
+    when this process lays out itself."""
+    handlers: Mapping[str, Callable[..., Any]] = {"lay": _serve_lay, "geometry": _page_geometry, "pdf_lay": _serve_pdf_lay,
+                "pdf_again": _serve_pdf_again, "pdf_write": _serve_pdf_write}
+    return layout_process.start(handlers, _warm) is not None
