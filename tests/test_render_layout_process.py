@@ -75,11 +75,12 @@ print(json.dumps({"rc": rc, "forked": pid is not None, "reaped": gone,
 """
 
 
-def _build(tmp_path: Path, name: str, *argv: str, off: bool = False) -> tuple[dict, Path]:
+def _build(tmp_path: Path, name: str, *argv: str, off: bool = False, jobs: tuple[str, ...] = ("--jobs", "1")
+           ) -> tuple[dict, Path]:
     out = tmp_path / name
     env = {"REPORTER_LAYOUT_PROCESS": "off"} if off else {"REPORTER_LAYOUT_PROCESS": ""}
     done = subprocess.run([sys.executable, "-c", BUILD, "build", *argv, "--out", str(out), "--as-of", "2026-11-28",
-                           "--jobs", "1", "-q"], capture_output=True, text=True, cwd=ROOT,
+                           *jobs, "-q"], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, **env}, timeout=300)
     return json.loads(done.stdout.strip().splitlines()[-1]), out
 
@@ -113,6 +114,12 @@ def test_a_build_that_fails_on_its_options_leaves_no_process(tmp_path):
     result, _ = _build(tmp_path, "bad", str(SAMPLE), "--formats", "pdf", "--pdf-variant", "pdf/z-9")
     assert result["rc"] == 2
     assert result["forked"] is True and result["reaped"] is True
+
+
+def test_one_record_with_the_default_jobs_is_built_with_the_layout_process(tmp_path):
+    result, out = _build(tmp_path, "d", str(SAMPLE), "--formats", "pdf", jobs=())
+    assert result == {"rc": 0, "forked": True, "reaped": True, "weasyprint": False}
+    assert len(list(out.glob("*.pdf"))) == 1
 
 
 def test_no_fork_for_a_workbook_only_build(tmp_path):

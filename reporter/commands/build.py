@@ -65,7 +65,7 @@ def register(sub, common) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_report_options(p)
     b = p.add_argument_group("batch")
-    b.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
+    b.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: the number of cores, or of records when fewer)")
     b.add_argument("--force", action="store_true", help="rebuild packets whose source record is unchanged")
     b.add_argument("--name-pattern", metavar="PATTERN",
                    help="file names, from {companyName} {companyId} {uniqueId} {projectNumber} {projectName} {asOf} "
@@ -75,8 +75,20 @@ def register(sub, common) -> None:
     p.set_defaults(func=run)
 
 
+def default_jobs(args) -> int:
+    """The cores, or the records when saved files hold fewer (``reporter.batch_size``): one
+    record is built in this process, with its layout process, not by a pool of workers."""
+    cores = os.cpu_count() or 1
+    if (not args.inputs or len(args.inputs) >= cores or args.company_ids or args.ids_file or args.all_
+            or wants_bid_packages(args)):
+        return cores
+    from reporter.batch_size import records_in
+
+    return max(1, min(cores, records_in(args.inputs, at_most=cores)))
+
+
 def run(args) -> int:
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    jobs = args.jobs if args.jobs is not None else default_jobs(args)
     if jobs == 1 and (wants_bid_packages(args) or {"pdf", "html"} & set(args.formats.replace(" ", "").split(","))):
         start_layout_process()  # WeasyPrint imported in a second process meanwhile (one job only)
     try:
