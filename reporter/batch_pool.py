@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reporter.batch_task import Task, worker_init
-from reporter.render.weasyprint_import import weasyprint
+from reporter.render.weasyprint_import import weasyprint_unfrozen
 
 log = logging.getLogger("reporter.batch")
 
@@ -31,7 +31,7 @@ def make_pool(jobs: int) -> concurrent.futures.Executor | None:
     """A pool of ``jobs`` worker processes, started now (before any thread), or None for 1 job."""
     if jobs <= 1:
         return None
-    weasyprint()  # imported once here, inherited by the forked workers
+    weasyprint_unfrozen()  # imported once here, inherited by the forked workers
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)

@@ -243,3 +243,4 @@ def test_no_fork_once_weasyprint_is_imported():
     got = _run("import json, weasyprint\nfrom reporter.render import pdf\n"
                "print(json.dumps({'started': pdf.start_layout_process()}))")
     assert got == {"started": False}
+

@@ -18,6 +18,7 @@ user-agent stylesheet without the rules no packet uses, and the garbage collecto
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -323,7 +324,13 @@ def _serve_pdf_write(attachments: Sequence[tuple[str, bytes, str]]) -> tuple[byt
     if job is None:
         raise RenderError("PDF rendering failed: nothing laid out to write")
     with job:
-        return job.write(attachments), job.warnings, job.blocked
+        written = job.write(attachments), job.warnings, job.blocked
+    del job
+    # Here only layouts allocate, and they do so with the collector paused, so it would hardly
+    # ever run: the packet's layouts (reference cycles) are collected now, once, or the layout
+    # process grows with every packet of a batch (28 records: 187 -> 294 MiB).
+    gc.collect()
+    return written
 
 
 def _serve_lay(html: str, css: str | None, extra: tuple[str, ...]) -> Laid:

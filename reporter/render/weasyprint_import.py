@@ -51,16 +51,27 @@ def _forget_weasyprint() -> None:
         del sys.modules[name]
 
 
+def _import() -> Any:
+    try:
+        with quick_library_lookup():
+            import weasyprint
+            import weasyprint.text.fonts  # noqa: F401  (the font configuration's module)
+    except (ImportError, OSError):  # the compiler's search may find what ldconfig does not
+        _forget_weasyprint()
+        import weasyprint
+        import weasyprint.text.fonts  # noqa: F401
+    return weasyprint
+
+
 @functools.cache
 def weasyprint() -> Any:
-    """WeasyPrint and its font-configuration module, imported once per process."""
+    """WeasyPrint and its font-configuration module, imported once per process, what the import
+    made frozen out of later collections (a process that then lays out itself or in its fork)."""
     with imports_paused():
-        try:
-            with quick_library_lookup():
-                import weasyprint
-                import weasyprint.text.fonts  # noqa: F401  (the font configuration's module)
-        except (ImportError, OSError):  # the compiler's search may find what ldconfig does not
-            _forget_weasyprint()
-            import weasyprint
-            import weasyprint.text.fonts  # noqa: F401
-    return weasyprint
+        return _import()
+
+
+def weasyprint_unfrozen() -> Any:
+    """``weasyprint()`` without the pause and freeze: for a parent about to fork a pool of workers,
+    whose import garbage is better collected than kept in every worker (10-20 MiB each)."""
+    return _import()
