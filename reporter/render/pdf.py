@@ -237,7 +237,7 @@ class _PdfJob:
         self.paused.__enter__()
         try:
             if css is not None:
-                with self._collecting():
+                with _collected(self.warnings):
                     sheet, refused = _stylesheet(css)
                 self.blocked.extend(refused)
                 self.layout["stylesheets"] = [sheet]
@@ -256,17 +256,14 @@ class _PdfJob:
             paused, self.paused = self.paused, None
             paused.__exit__(None, None, None)
 
-    def _collecting(self) -> Any:
-        return _collected(self.warnings)
-
     def lay(self, html: str) -> Any:
-        with self._collecting():
+        with _collected(self.warnings):
             self.doc = document_class(html, self.css)(string=html, base_url=None, url_fetcher=self.fetcher).render(
                 **self.layout, **self.options)
         return self.doc
 
     def write(self, attachments: Sequence[tuple[str, bytes, str]]) -> bytes:
-        with self._collecting():
+        with _collected(self.warnings):
             atts = [self.weasyprint.Attachment(string=data, name=name, description=desc)
                     for name, data, desc in attachments]
             return self.doc.write_pdf(attachments=atts or None, **self.options)
