@@ -3,8 +3,7 @@
 Input: saved record file paths. Output: ``records_in``, the number of records they hold (a record
 file one, a list page or bare list its length), counted with the standard JSON reader and nothing
 checked (a file over ``COUNT_BYTES`` is taken to hold many): a file that cannot be read or decoded
-counts one, and the build itself then says what is
-wrong with it in its one line.
+counts one, and the build itself then says what is wrong with it in its one line.
 
 Why: ``reporter build`` starts one worker process per core by default, which for a single record
 costs more than it can save (WeasyPrint imported before the fork, workers started, one idle:

@@ -19,7 +19,7 @@ from typing import Any
 from reporter.dates import get_zone, parse_user_date
 from reporter.errors import ConfigError, ReporterError, UsageError
 from reporter.limits import MAX_RECORD_SECONDS
-from reporter.render.options import DEFAULT_FORMATS, FORMATS, RenderOptions, default_page_size
+from reporter.render.options import DEFAULT_FORMATS, RenderOptions, default_page_size, parse_formats
 from reporter.render.pdf import DEFAULT_VARIANT
 from reporter.transform.award import parse_project_value
 from reporter.transform.fx import FxRate, FxTable
@@ -49,14 +49,6 @@ class BuildConfig:
             if cid == company_id:
                 return replace(self, context=ctx, record_contexts=())
         return self
-
-
-def parse_formats(text: str) -> tuple[str, ...]:
-    items = [f.strip().lower() for f in text.split(",") if f.strip()]
-    bad = [f for f in items if f not in FORMATS]
-    if bad or not items:
-        raise UsageError(f"--formats: unknown format {', '.join(bad) or '(none)'}; choose from {','.join(FORMATS)}")
-    return tuple(dict.fromkeys(items))
 
 
 def parse_decimal(text: str, option: str) -> Decimal:

@@ -120,6 +120,9 @@ def test_one_record_with_the_default_jobs_is_built_with_the_layout_process(tmp_p
     result, out = _build(tmp_path, "d", str(SAMPLE), "--formats", "pdf", jobs=())
     assert result == {"rc": 0, "forked": True, "reaped": True, "weasyprint": False}
     assert len(list(out.glob("*.pdf"))) == 1
+    result, out = _build(tmp_path, "u", str(SAMPLE), "--formats", " PDF ,json", jobs=())  # read as the build reads it
+    assert result == {"rc": 0, "forked": True, "reaped": True, "weasyprint": False}
+    assert len(list(out.glob("*.pdf"))) == 1
 
 
 def test_no_fork_for_a_workbook_only_build(tmp_path):

@@ -12,10 +12,10 @@ import pypdf
 from helpers import clean_record
 
 from reporter.api.saved import validate_record
-from reporter.config import FORMATS, BuildConfig
+from reporter.config import BuildConfig
 from reporter.jsonio import loads_exact
 from reporter.pipeline import render_packet
-from reporter.render.options import RenderOptions
+from reporter.render.options import FORMATS, RenderOptions
 from reporter.render.renderers import RENDERERS, Rendered
 from reporter.transform.model import ReportContext
 from reporter.transform.report import build_report

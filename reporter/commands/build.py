@@ -17,7 +17,7 @@ from reporter.commands.api_options import add_api_options, api_request_from_args
 from reporter.commands.bid_package import add_bid_options, package_data_from_args, wants_bid_packages
 from reporter.errors import UsageError
 from reporter.render import layout_process
-from reporter.render.options import DEFAULT_FORMATS, DEFAULT_VARIANT, FORMATS, PDF_VARIANTS
+from reporter.render.options import DEFAULT_FORMATS, DEFAULT_VARIANT, FORMATS, PDF_VARIANTS, parse_formats
 from reporter.render.pdf import start_layout_process
 
 log = logging.getLogger("reporter")
@@ -89,12 +89,19 @@ def default_jobs(args) -> int:
 
 def run(args) -> int:
     jobs = args.jobs if args.jobs is not None else default_jobs(args)
-    if jobs == 1 and (wants_bid_packages(args) or {"pdf", "html"} & set(args.formats.replace(" ", "").split(","))):
+    if jobs == 1 and (wants_bid_packages(args) or {"pdf", "html"} & set(_formats_or_none(args.formats))):
         start_layout_process()  # WeasyPrint imported in a second process meanwhile (one job only)
     try:
         return _run(args, jobs)
     finally:
         layout_process.stop()
+
+
+def _formats_or_none(text: str) -> tuple[str, ...]:
+    try:
+        return parse_formats(text)
+    except UsageError:  # said by the build itself (``build_config_from_args``)
+        return ()
 
 
 def _run(args, jobs: int) -> int:

@@ -10,10 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reporter.errors import UsageError
+
 # The output formats (``--formats``) and those built when none are named.
 FORMATS = ("pdf", "xlsx", "json", "html")
 DEFAULT_FORMATS = ("pdf", "xlsx")
 DEFAULT_VARIANT = "pdf/a-3b"
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``--formats``: the formats named, in order, each once; ``UsageError`` naming a bad one."""
+    items = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in items if f not in FORMATS]
+    if bad or not items:
+        raise UsageError(f"--formats: unknown format {', '.join(bad) or '(none)'}; choose from {','.join(FORMATS)}")
+    return tuple(dict.fromkeys(items))
 # The PDF variants WeasyPrint offers (``weasyprint.pdf.VARIANTS`` less ``debug``), plus ``none``:
 # written out so checking ``--pdf-variant`` needs no WeasyPrint import (about 0.5-0.8 s); a test
 # compares it with the installed WeasyPrint's (``reporter.render.pdf.variants``).
